@@ -1,0 +1,93 @@
+package io.pgshift.core;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/**
+ * Every name pgshift derives from the migration's name, in one place: replication slot, publication,
+ * Kafka topics and consumer group. Slot names follow PostgreSQL's rule (lower-case letters, digits and
+ * underscores, at most 63 characters); topic names Kafka's ([a-zA-Z0-9._-], at most 249).
+ */
+public final class MigrationNames {
+
+    private static final int MAX_PG_NAME = 63;
+    private static final int MAX_TOPIC = 249;
+
+    private final String migration;
+
+    public MigrationNames(String migration) {
+        this.migration = migration;
+    }
+
+    public String migration() {
+        return migration;
+    }
+
+    public String slotName(String sourceDatabase) {
+        return pgName("pgshift_" + migration + "_" + sourceDatabase);
+    }
+
+    public String publicationName(String sourceDatabase) {
+        return pgName("pgshift_" + migration + "_" + sourceDatabase);
+    }
+
+    /** The Debezium connector's logical name, also its {@code topic.prefix}. */
+    public String connectorName(String sourceDatabase) {
+        return topicSafe("pgshift." + migration + "." + sourceDatabase);
+    }
+
+    /** The Kafka topic of one source table. */
+    public String tableTopic(String sourceDatabase, TableId table) {
+        String raw = "pgshift." + migration + "." + sourceDatabase + "." + table.schema() + "." + table.table();
+        return topicSafe(raw);
+    }
+
+    /** Compacted topic where the capture stores its source offsets. */
+    public String offsetsTopic() {
+        return "pgshift." + migration + ".offsets";
+    }
+
+    public String controlTopic() {
+        return "pgshift." + migration + ".control";
+    }
+
+    public String statusTopic() {
+        return "pgshift." + migration + ".status";
+    }
+
+    /** The applier's consumer group: standard Kafka tools show its lag under this name. */
+    public String applierGroup(String targetDatabase) {
+        return "pgshift." + migration + "." + targetDatabase + ".applier";
+    }
+
+    private static String pgName(String raw) {
+        String safe = raw.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        if (safe.equals(raw) && safe.length() <= MAX_PG_NAME) {
+            return safe;
+        }
+        String hash = shortHash(raw);
+        return (safe.length() > MAX_PG_NAME - 9 ? safe.substring(0, MAX_PG_NAME - 9) : safe) + "_" + hash;
+    }
+
+    private static String topicSafe(String raw) {
+        String safe = raw.replaceAll("[^a-zA-Z0-9._-]", "_");
+        if (safe.equals(raw) && safe.length() <= MAX_TOPIC) {
+            return safe;
+        }
+        String hash = shortHash(raw);
+        return (safe.length() > MAX_TOPIC - 9 ? safe.substring(0, MAX_TOPIC - 9) : safe) + "_" + hash;
+    }
+
+    static String shortHash(String raw) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(raw.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 4);
+        }
+        catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

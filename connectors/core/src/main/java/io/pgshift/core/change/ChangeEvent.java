@@ -1,0 +1,49 @@
+package io.pgshift.core.change;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import io.pgshift.core.TableId;
+
+/**
+ * One change to one row (or one TRUNCATE), independent of Kafka and of Debezium's classes.
+ * Values are PostgreSQL text input forms, ready to be sent as untyped parameters that the target
+ * parses with the column's own input function; {@code null} is SQL NULL, and
+ * {@link #UNCHANGED} marks a TOASTed column the source did not send because it did not change.
+ *
+ * @param table       the source table
+ * @param op          what happened
+ * @param key         primary-key (or replica identity) columns and values, in key order
+ * @param after       the row after the change, every column in table order; empty for deletes and truncates
+ * @param position    where the change stands in the source stream
+ * @param commitTimeMs source commit time, epoch milliseconds; 0 when unknown
+ */
+public record ChangeEvent(TableId table, ChangeOp op, Map<String, String> key, Map<String, String> after,
+                          SourcePosition position, long commitTimeMs) {
+
+    /** A value the source did not send: leave the column as it is in the target. */
+    public static final String UNCHANGED = new String("\u0000pgshift-unchanged-toast\u0000");
+
+    public ChangeEvent {
+        Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(op, "op");
+        key = key == null ? Map.of() : key;
+        after = after == null ? Map.of() : after;
+        position = position == null ? SourcePosition.SNAPSHOT : position;
+    }
+
+    public static boolean isUnchanged(String value) {
+        return value == UNCHANGED; // identity on purpose: no source value can be this instance
+    }
+
+    public List<String> keyColumns() {
+        return List.copyOf(key.keySet());
+    }
+
+    @Override
+    public String toString() {
+        // Values are left out on purpose: they may be personal data.
+        return op + " " + table + " key " + key.keySet() + " at " + position;
+    }
+}

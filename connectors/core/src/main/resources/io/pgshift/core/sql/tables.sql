@@ -1,0 +1,28 @@
+-- tables.sql: the ordinary and partitioned tables of the current database that a migration could
+-- move, with their primary-key columns in key order and their replica identity.
+-- Parameters: none. Leaves out system schemas, pgshift's own schema, and partitions (their parent
+-- is listed; changes to partitions are published under the parent).
+-- Columns: schema_name, table_name, relkind ('r' table, 'p' partitioned), replica_identity
+--   ('d' default, 'f' full, 'i' index, 'n' nothing), key_columns (text[], empty when no primary key),
+--   estimated_rows.
+-- Runnable in psql as it is.
+SELECT n.nspname                                   AS schema_name,
+       c.relname                                   AS table_name,
+       c.relkind::text                             AS relkind,
+       c.relreplident::text                        AS replica_identity,
+       coalesce((SELECT array_agg(a.attname ORDER BY k.ord)
+                   FROM pg_index i
+                   CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                  WHERE i.indrelid = c.oid AND i.indisprimary),
+                '{}'::name[])::text[]              AS key_columns,
+       greatest(c.reltuples, 0)::bigint            AS estimated_rows
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p')
+   AND NOT c.relispartition
+   AND c.relpersistence = 'p'
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgshift')
+   AND n.nspname NOT LIKE 'pg\_toast%'
+   AND n.nspname NOT LIKE 'pg\_temp%'
+ ORDER BY 1, 2;

@@ -1,0 +1,411 @@
+package io.pgshift.sink;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.pgshift.core.Lsn;
+import io.pgshift.core.PgEndpoint;
+import io.pgshift.core.SqlResource;
+import io.pgshift.core.change.ChangeEvent;
+import io.pgshift.core.change.ChangeOp;
+import io.pgshift.core.change.SourcePosition;
+
+/**
+ * The framework-free core of the applier: applies change records to one target database, in order per
+ * partition, and writes each partition's watermark (next Kafka offset, last source position) in the
+ * same transaction as the data. Drivers (a Kafka consumer loop, a Kafka Connect task) feed it records
+ * and resume from {@link #nextOffsets}. Connections use {@code session_replication_role = replica}, so
+ * target triggers and foreign keys do not fire.
+ *
+ * <p>Exactly once in effect: a record at an offset below the watermark is never fed again; a change that
+ * a capture restart wrote to Kafka twice carries a source position at or below the partition's last
+ * applied one and is skipped.
+ */
+public final class ChangeApplier implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeApplier.class);
+    private static final int MAX_ATTEMPTS = 6;
+
+    private final PgEndpoint target;
+    private final String database;
+    private final String applicationName;
+    private final ApplierStats stats;
+    private final Clock clock;
+    private final TargetCatalog catalog;
+    private final Map<PartitionRef, SourcePosition> lastPositions = new HashMap<>();
+    private Connection connection;
+
+    public ChangeApplier(PgEndpoint target, String database, String applicationName, ApplierStats stats, Clock clock) {
+        this.target = Objects.requireNonNull(target);
+        this.database = Objects.requireNonNull(database);
+        this.applicationName = applicationName;
+        this.stats = stats;
+        this.clock = clock;
+        this.catalog = new TargetCatalog(database);
+    }
+
+    /**
+     * Reads the watermarks of these partitions: the next offset to apply for each partition the target
+     * has seen (absent ones start from the beginning). Creates the watermark table on first use.
+     */
+    public synchronized Map<PartitionRef, Long> nextOffsets(Collection<PartitionRef> partitions) throws SQLException {
+        Connection c = connection();
+        try (Statement st = c.createStatement()) {
+            st.execute(SqlResource.load("/io/pgshift/sink/sql/apply-progress.sql"));
+        }
+        c.commit();
+        Map<PartitionRef, Long> next = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(SqlStatements.READ_WATERMARKS)) {
+            ps.setArray(1, c.createArrayOf("text", partitions.stream().map(PartitionRef::topic).distinct().toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    PartitionRef p = new PartitionRef(rs.getString(1), rs.getInt(2));
+                    if (!partitions.contains(p)) {
+                        continue;
+                    }
+                    next.put(p, rs.getLong(3));
+                    String commit = rs.getString(4);
+                    String lsn = rs.getString(5);
+                    if (lsn != null) {
+                        lastPositions.put(p, new SourcePosition(commit == null ? Lsn.INVALID : Lsn.parse(commit), Lsn.parse(lsn)));
+                    }
+                }
+            }
+        }
+        c.commit();
+        return next;
+    }
+
+    /**
+     * Applies records (in Kafka order within each partition) in one target transaction with their
+     * watermarks. Connection losses, serialization failures and deadlocks are retried; any other refusal
+     * by the target throws an {@link ApplyException} naming the record, and nothing of the batch is kept.
+     */
+    public synchronized void apply(List<SourceRecordRef> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        SQLException last = null;
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            try {
+                Outcome outcome = applyOnce(records, true);
+                connection.commit();
+                lastPositions.putAll(outcome.positions);
+                long now = clock.millis();
+                for (ChangeEvent e : outcome.applied) {
+                    stats.recordApplied(e.table(), e.op(), e.commitTimeMs(), now);
+                }
+                for (int i = 0; i < outcome.skipped; i++) {
+                    stats.recordSkippedReplay();
+                }
+                if (outcome.skipped > 0) {
+                    LOG.info("Skipped {} changes that a capture restart had written to Kafka again", outcome.skipped);
+                }
+                return;
+            }
+            catch (SQLException e) {
+                rollbackQuietly();
+                last = e;
+                if (!SqlErrors.isTransient(e)) {
+                    throw locate(records, e);
+                }
+                long backoff = Math.min(10_000L, 250L << attempt);
+                LOG.warn("Applying {} records to target database '{}' failed (attempt {} of {}, SQLState {}): {}; retrying in {} ms",
+                        records.size(), database, attempt, MAX_ATTEMPTS, e.getSQLState(), e.getMessage(), backoff);
+                closeConnection();
+                sleep(backoff);
+            }
+        }
+        throw new ApplyException("Applying to target database '" + database + "' failed " + MAX_ATTEMPTS + " times in a row (last SQLState "
+                + last.getSQLState() + ": " + last.getMessage() + "). Check that the target server is up and reachable; restarting pgshift resumes from the last applied record.", last);
+    }
+
+    /** Re-runs the batch one record at a time to name the record the target refuses. */
+    private ApplyException locate(List<SourceRecordRef> records, SQLException batchError) {
+        try {
+            applyOnce(records, false);
+            rollbackQuietly();
+            return new ApplyException("The target database '" + database + "' refused a batch (SQLState " + batchError.getSQLState() + ": "
+                    + batchError.getMessage() + ") but accepted its records one by one; restart pgshift to retry.", batchError);
+        }
+        catch (RecordFailure f) {
+            rollbackQuietly();
+            SourceRecordRef r = f.record;
+            String state = f.cause.getSQLState();
+            return new ApplyException("The target refused a change to " + r.event().table() + " (key " + r.event().key() + ") from Kafka "
+                    + r.partition() + " offset " + r.offset() + ": SQLState " + state + ", " + f.cause.getMessage() + ". " + SqlErrors.advice(state)
+                    + " Nothing after this record was applied; after fixing the target, restart pgshift and it resumes from this record.", f.cause);
+        }
+        catch (SQLException e) {
+            rollbackQuietly();
+            return new ApplyException("Applying to target database '" + database + "' failed: SQLState " + e.getSQLState() + ", " + e.getMessage(), e);
+        }
+    }
+
+    private static final class Outcome {
+        final Map<PartitionRef, SourcePosition> positions = new HashMap<>();
+        final List<ChangeEvent> applied = new ArrayList<>();
+        int skipped;
+    }
+
+    private static final class Progress {
+        long nextOffset;
+        long count;
+        SourcePosition position;
+    }
+
+    private Outcome applyOnce(List<SourceRecordRef> records, boolean batched) throws SQLException {
+        Connection c = connection();
+        Outcome outcome = new Outcome();
+        Map<PartitionRef, Progress> progress = new LinkedHashMap<>();
+        Map<PartitionRef, SourcePosition> positions = new HashMap<>(lastPositions);
+        PendingStatement pending = null;
+        for (SourceRecordRef record : records) {
+            Progress p = progress.computeIfAbsent(record.partition(), k -> new Progress());
+            p.nextOffset = record.offset() + 1;
+            p.count++;
+            ChangeEvent event = record.event();
+            if (event == null) {
+                continue;
+            }
+            if (!event.position().isSnapshot()) {
+                SourcePosition previous = positions.get(record.partition());
+                if (previous != null && event.position().compareTo(previous) <= 0) {
+                    outcome.skipped++;
+                    continue;
+                }
+                positions.put(record.partition(), event.position());
+                p.position = event.position();
+            }
+            TargetTable table = catalog.table(c, event.table());
+            Shape shape = Shape.of(table, event);
+            if (pending != null && (!batched || !pending.shape.equals(shape))) {
+                pending.flush();
+                pending = null;
+            }
+            if (pending == null) {
+                pending = new PendingStatement(c, shape);
+            }
+            pending.add(record);
+            outcome.applied.add(event);
+        }
+        if (pending != null) {
+            pending.flush();
+        }
+        try (PreparedStatement ps = c.prepareStatement(SqlStatements.WATERMARK)) {
+            for (Map.Entry<PartitionRef, Progress> e : progress.entrySet()) {
+                Progress p = e.getValue();
+                ps.setString(1, e.getKey().topic());
+                ps.setInt(2, e.getKey().partition());
+                ps.setLong(3, p.nextOffset);
+                ps.setString(4, p.position == null || !p.position.previousCommitLsn().isValid() ? null : p.position.previousCommitLsn().toString());
+                ps.setString(5, p.position == null ? null : p.position.lsn().toString());
+                ps.setLong(6, p.count);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        outcome.positions.putAll(positions);
+        return outcome;
+    }
+
+    /** What a statement looks like: records of one shape share one prepared statement and one JDBC batch. */
+    private record Shape(TargetTable table, Kind kind, List<String> columns, List<String> keyColumns) {
+
+        enum Kind { UPSERT, UPDATE, DELETE, TRUNCATE }
+
+        static Shape of(TargetTable table, ChangeEvent event) {
+            ChangeOp op = event.op();
+            if (op == ChangeOp.TRUNCATE) {
+                return new Shape(table, Kind.TRUNCATE, List.of(), List.of());
+            }
+            if (op == ChangeOp.DELETE) {
+                return new Shape(table, Kind.DELETE, List.of(), event.keyColumns());
+            }
+            if (table.keyColumns().isEmpty()) {
+                throw new ApplyException("Target table " + table.id() + " has no primary key, which the applier needs to match rows."
+                        + " Add the source's primary key to the target table, then restart pgshift.", null);
+            }
+            List<String> columns = new ArrayList<>();
+            boolean unchanged = false;
+            for (Map.Entry<String, String> e : event.after().entrySet()) {
+                String column = e.getKey();
+                if (!table.hasColumn(column)) {
+                    throw new ApplyException("Target table " + table.id() + " has no column \"" + column + "\", which the source sends."
+                            + " Add the column to the target table (or copy the schema again), then restart pgshift.", null);
+                }
+                if (table.generated().contains(column)) {
+                    continue;
+                }
+                if (ChangeEvent.isUnchanged(e.getValue())) {
+                    unchanged = true;
+                    continue;
+                }
+                columns.add(column);
+            }
+            if (unchanged && op == ChangeOp.UPDATE) {
+                return new Shape(table, Kind.UPDATE, columns, event.keyColumns());
+            }
+            return new Shape(table, Kind.UPSERT, columns, List.of());
+        }
+
+        String sql() {
+            return switch (kind) {
+                case UPSERT -> SqlStatements.upsert(table, columns);
+                case UPDATE -> SqlStatements.update(table, columns, keyColumns);
+                case DELETE -> SqlStatements.delete(table, keyColumns);
+                case TRUNCATE -> SqlStatements.truncate(table);
+            };
+        }
+    }
+
+    /** Records of one shape waiting to go to the target as one JDBC batch. */
+    private static final class PendingStatement {
+        final Shape shape;
+        final PreparedStatement statement;
+        final List<SourceRecordRef> records = new ArrayList<>();
+
+        PendingStatement(Connection c, Shape shape) throws SQLException {
+            this.shape = shape;
+            this.statement = c.prepareStatement(shape.sql());
+        }
+
+        void add(SourceRecordRef record) throws SQLException {
+            ChangeEvent e = record.event();
+            int i = 1;
+            switch (shape.kind) {
+                case UPSERT -> {
+                    for (String column : shape.columns) {
+                        bind(i++, e.after().get(column));
+                    }
+                }
+                case UPDATE -> {
+                    for (String column : shape.columns) {
+                        bind(i++, e.after().get(column));
+                    }
+                    for (String column : shape.keyColumns) {
+                        bind(i++, e.key().get(column));
+                    }
+                }
+                case DELETE -> {
+                    for (String column : shape.keyColumns) {
+                        bind(i++, e.key().get(column));
+                    }
+                }
+                case TRUNCATE -> {
+                }
+            }
+            statement.addBatch();
+            records.add(record);
+        }
+
+        private void bind(int index, String text) throws SQLException {
+            // Untyped: the target parses the text with the column's own input function.
+            if (text == null) {
+                statement.setNull(index, Types.OTHER);
+            }
+            else {
+                statement.setObject(index, text, Types.OTHER);
+            }
+        }
+
+        void flush() throws SQLException {
+            try {
+                statement.executeBatch();
+            }
+            catch (SQLException e) {
+                SQLException cause = e.getNextException() != null ? e.getNextException() : e;
+                if (records.size() == 1) {
+                    throw new RecordFailure(records.get(0), cause);
+                }
+                throw cause;
+            }
+            finally {
+                statement.close();
+            }
+        }
+    }
+
+    /** The one record a single-record statement failed on. */
+    private static final class RecordFailure extends SQLException {
+        final transient SourceRecordRef record;
+        final SQLException cause;
+
+        RecordFailure(SourceRecordRef record, SQLException cause) {
+            super(cause.getMessage(), cause.getSQLState(), cause);
+            this.record = record;
+            this.cause = cause;
+        }
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = target.connect(database, applicationName);
+            connection.setAutoCommit(false);
+            try (Statement st = connection.createStatement()) {
+                st.execute("SET session_replication_role = replica");
+                st.execute("SET statement_timeout = 0");
+            }
+            connection.commit();
+        }
+        return connection;
+    }
+
+    private void rollbackQuietly() {
+        try {
+            if (connection != null && !connection.isClosed()) {
+                connection.rollback();
+            }
+        }
+        catch (SQLException e) {
+            closeConnection();
+        }
+    }
+
+    private void closeConnection() {
+        try {
+            if (connection != null) {
+                connection.close();
+            }
+        }
+        catch (SQLException ignored) {
+            // the connection is gone either way
+        }
+        connection = null;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApplyException("Interrupted while waiting to retry", e);
+        }
+    }
+
+    public ApplierStats stats() {
+        return stats;
+    }
+
+    @Override
+    public synchronized void close() {
+        rollbackQuietly();
+        closeConnection();
+    }
+}

@@ -1,0 +1,79 @@
+package io.pgshift.sink;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+
+import io.pgshift.core.Lsn;
+import io.pgshift.core.TableId;
+import io.pgshift.core.change.ChangeEvent;
+import io.pgshift.core.change.ChangeOp;
+import io.pgshift.core.change.SourcePosition;
+
+/**
+ * Reads a Debezium PostgreSQL change record (key and envelope as Connect data) into a
+ * {@link ChangeEvent}. Shared by every driver: the Kafka Connect task and the plain consumer loop.
+ */
+public final class DebeziumChangeParser {
+
+    private DebeziumChangeParser() {
+    }
+
+    /** Returns {@code null} for records that change nothing (tombstones). */
+    public static ChangeEvent parse(Schema keySchema, Object key, Schema valueSchema, Object value) {
+        if (!(value instanceof Struct envelope)) {
+            return null;
+        }
+        Struct source = envelope.getStruct("source");
+        TableId table = new TableId(source.getString("schema"), source.getString("table"));
+        ChangeOp op = ChangeOp.fromCode(envelope.getString("op"));
+        Map<String, String> keyValues = key instanceof Struct k ? columns(k) : Map.of();
+        Map<String, String> after = Map.of();
+        if (op.writesRow()) {
+            Struct a = envelope.getStruct("after");
+            if (a == null) {
+                throw new IllegalArgumentException("Record for " + table + " with op " + op + " has no 'after' row image");
+            }
+            after = columns(a);
+        }
+        else if (op == ChangeOp.DELETE && keyValues.isEmpty()) {
+            Struct before = envelope.getStruct("before");
+            if (before != null) {
+                keyValues = columns(before);
+            }
+        }
+        Long ts = envelope.schema().field("ts_ms") != null ? envelope.getInt64("ts_ms") : null;
+        Long commitTs = source.getInt64("ts_ms");
+        return new ChangeEvent(table, op, keyValues, after, position(op, source), commitTs != null ? commitTs : ts != null ? ts : 0L);
+    }
+
+    private static Map<String, String> columns(Struct struct) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Field f : struct.schema().fields()) {
+            values.put(f.name(), PgTextValues.render(f.schema(), struct.get(f)));
+        }
+        return values;
+    }
+
+    private static SourcePosition position(ChangeOp op, Struct source) {
+        Object snapshot = source.schema().field("snapshot") != null ? source.get("snapshot") : null;
+        if (op == ChangeOp.READ || (snapshot != null && !"false".equals(snapshot.toString()))) {
+            return SourcePosition.SNAPSHOT;
+        }
+        String sequence = source.schema().field("sequence") != null ? source.getString("sequence") : null;
+        if (sequence == null) {
+            Long lsn = source.getInt64("lsn");
+            return new SourcePosition(Lsn.INVALID, lsn == null ? Lsn.INVALID : Lsn.valueOf(lsn));
+        }
+        // Debezium writes ["<commit lsn of the previous transaction>","<lsn of this change>"], numbers as strings or null.
+        String[] parts = sequence.replaceAll("[\\[\\]\" ]", "").split(",");
+        return new SourcePosition(lsnPart(parts, 0), lsnPart(parts, 1));
+    }
+
+    private static Lsn lsnPart(String[] parts, int i) {
+        return i < parts.length && !parts[i].isEmpty() && !"null".equals(parts[i]) ? Lsn.valueOf(Long.parseLong(parts[i])) : Lsn.INVALID;
+    }
+}

@@ -1,0 +1,66 @@
+package io.pgshift.sink;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import io.pgshift.core.SqlResource;
+import io.pgshift.core.TableId;
+
+/** Reads and caches the shape of target tables. */
+final class TargetCatalog {
+
+    private final Map<TableId, TargetTable> cache = new HashMap<>();
+    private final String database;
+
+    TargetCatalog(String database) {
+        this.database = database;
+    }
+
+    TargetTable table(Connection connection, TableId id) throws SQLException {
+        TargetTable t = cache.get(id);
+        if (t == null) {
+            t = load(connection, id);
+            cache.put(id, t);
+        }
+        return t;
+    }
+
+    private TargetTable load(Connection connection, TableId id) throws SQLException {
+        Map<String, String> types = new LinkedHashMap<>();
+        Set<String> generated = new HashSet<>();
+        Map<Integer, String> key = new TreeMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(SqlResource.load("/io/pgshift/sink/sql/target-columns.sql"))) {
+            ps.setString(1, id.schema());
+            ps.setString(2, id.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String column = rs.getString("column_name");
+                    types.put(column, rs.getString("type_name"));
+                    String gen = rs.getString("generated");
+                    if (gen != null && !gen.isEmpty()) {
+                        generated.add(column);
+                    }
+                    int pos = rs.getInt("key_position");
+                    if (!rs.wasNull()) {
+                        key.put(pos, column);
+                    }
+                }
+            }
+        }
+        if (types.isEmpty()) {
+            throw new ApplyException("Table " + id + " does not exist in target database '" + database
+                    + "'. Copy the schema first (pgshift copies it when it starts; or create the table), then restart pgshift.", null);
+        }
+        return new TargetTable(id, types, generated, new ArrayList<>(key.values()));
+    }
+}

@@ -1,0 +1,37 @@
+package io.pgshift.source;
+
+import java.util.Map;
+import java.util.Objects;
+
+import io.pgshift.core.MigrationNames;
+import io.pgshift.core.PgEndpoint;
+import io.pgshift.core.TableSelection;
+
+/**
+ * What one capture needs: the source database, the tables, and where Kafka is.
+ *
+ * @param names              names derived from the migration's name
+ * @param source             the source server
+ * @param database           the source database this capture reads
+ * @param selection          which tables
+ * @param bootstrapServers   Kafka
+ * @param kafkaProperties    extra client properties for every Kafka client (security settings, ...)
+ * @param partitionsPerTable partitions of each table topic (records are keyed by primary key)
+ * @param replicationFactor  replication factor of the topics pgshift creates
+ * @param debeziumOverrides  extra Debezium connector properties ({@code debezium.*} in the configuration)
+ * @param fenceIntervalMs    how often a heartbeat row is written to {@code pgshift.fence}; 0 for never
+ */
+public record CaptureConfig(MigrationNames names, PgEndpoint source, String database, TableSelection selection, String bootstrapServers,
+                            Map<String, String> kafkaProperties, int partitionsPerTable, short replicationFactor,
+                            Map<String, String> debeziumOverrides, long fenceIntervalMs) {
+
+    public CaptureConfig {
+        Objects.requireNonNull(names, "names");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(database, "database");
+        Objects.requireNonNull(selection, "selection");
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
+        debeziumOverrides = Map.copyOf(debeziumOverrides == null ? Map.of() : debeziumOverrides);
+    }
+}

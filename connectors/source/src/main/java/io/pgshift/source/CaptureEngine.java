@@ -1,0 +1,236 @@
+package io.pgshift.source;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import io.pgshift.core.Lsn;
+import io.pgshift.core.TableId;
+import io.pgshift.core.catalog.TableInfo;
+
+/**
+ * Capture of one source database: the Debezium PostgreSQL connector (pgoutput) in the embedded engine,
+ * an initial consistent snapshot and then the change stream, each record written to Kafka by
+ * {@link KafkaPublisher}. Source offsets live in Kafka, so a restart resumes after the last
+ * acknowledged batch.
+ */
+public final class CaptureEngine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CaptureEngine.class);
+
+    private final CaptureConfig config;
+    private final List<TableInfo> tables;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final KafkaPublisher publisher;
+    private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> new Thread(r, "pgshift-capture"));
+    private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "pgshift-fence-heartbeat");
+        t.setDaemon(true);
+        return t;
+    });
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private final Map<Long, CompletableFuture<FencePoint>> pendingFences = new ConcurrentHashMap<>();
+    private volatile FencePoint lastFence;
+
+    private CaptureEngine(CaptureConfig config, List<TableInfo> tables) {
+        this.config = config;
+        this.tables = List.copyOf(tables);
+        Set<TableId> ids = tables.stream().map(TableInfo::id).collect(Collectors.toSet());
+        this.producer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
+        this.publisher = new KafkaPublisher(producer, config.names(), config.database(), ids, this::onFence);
+        Properties props = DebeziumProperties.build(config, ids);
+        LOG.info("Capture of source database '{}': {}", config.database(), DebeziumProperties.masked(props));
+        this.engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+                .using(props)
+                .notifying(publisher)
+                .using((success, message, error) -> {
+                    if (success) {
+                        finished.complete(null);
+                    }
+                    else {
+                        finished.completeExceptionally(new CaptureFailedException("Capture of source database '" + config.database()
+                                + "' stopped: " + message + (error != null && error.getMessage() != null && !message.contains(error.getMessage())
+                                        ? " (" + error.getMessage() + ")" : ""), error));
+                    }
+                })
+                .build();
+    }
+
+    /**
+     * Prepares the source (fence table, publication) and Kafka (a topic per table), then starts capturing.
+     * Returns once the engine runs; the snapshot and the stream go on in the background.
+     */
+    public static CaptureEngine start(CaptureConfig config) throws SQLException, InterruptedException {
+        List<TableInfo> tables;
+        try (Connection c = config.source().connect(config.database(), "pgshift-capture-setup")) {
+            tables = SourceSetup.prepare(c, config);
+        }
+        try (Admin admin = Admin.create(adminProperties(config))) {
+            Topics.ensure(admin, tables.stream().map(t -> config.names().tableTopic(config.database(), t.id())).collect(Collectors.toList()),
+                    config.partitionsPerTable(), config.replicationFactor());
+        }
+        catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new CaptureFailedException("Cannot create the table topics on Kafka at " + config.bootstrapServers() + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + ". Check kafka.bootstrap and that the cluster is reachable.", e);
+        }
+        CaptureEngine capture = new CaptureEngine(config, tables);
+        capture.runner.execute(capture.engine);
+        if (config.fenceIntervalMs() > 0) {
+            capture.heartbeat.scheduleWithFixedDelay(capture::writeHeartbeat, config.fenceIntervalMs(), config.fenceIntervalMs(), TimeUnit.MILLISECONDS);
+        }
+        LOG.info("Capture of source database '{}' started: {} tables, slot {}, publication {}", config.database(), tables.size(),
+                config.names().slotName(config.database()), config.names().publicationName(config.database()));
+        return capture;
+    }
+
+    static Map<String, Object> adminProperties(CaptureConfig config) {
+        Map<String, Object> p = new java.util.HashMap<>(config.kafkaProperties());
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(AdminClientConfig.CLIENT_ID_CONFIG, config.names().connectorName(config.database()) + ".admin");
+        return p;
+    }
+
+    private static Map<String, Object> producerProperties(CaptureConfig config) {
+        Map<String, Object> p = new java.util.HashMap<>(config.kafkaProperties());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, config.names().connectorName(config.database()) + ".capture");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 * 1024));
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(64 * 1024 * 1024));
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(128L * 1024 * 1024));
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
+        return p;
+    }
+
+    /**
+     * Inserts a fence row on the source and completes when the capture has seen it and Kafka holds
+     * everything committed on the source before it.
+     */
+    public CompletableFuture<FencePoint> fence() throws SQLException {
+        long id;
+        CompletableFuture<FencePoint> done = new CompletableFuture<>();
+        try (Connection c = config.source().connect(config.database(), "pgshift-fence")) {
+            c.setAutoCommit(false);
+            id = SourceSetup.insertFence(c, "fence");
+            pendingFences.put(id, done);
+            c.commit();
+        }
+        finished.whenComplete((v, e) -> done.completeExceptionally(e != null ? e
+                : new CaptureFailedException("Capture of source database '" + config.database() + "' stopped before fence " + id + " arrived", null)));
+        return done;
+    }
+
+    private void onFence(FencePoint point) {
+        lastFence = point;
+        // A fence also covers every earlier one still waited for.
+        pendingFences.entrySet().removeIf(e -> {
+            if (e.getKey() <= point.fenceId()) {
+                e.getValue().complete(point);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    private void writeHeartbeat() {
+        try (Connection c = config.source().connect(config.database(), "pgshift-heartbeat")) {
+            SourceSetup.insertFence(c, "heartbeat");
+        }
+        catch (SQLException | RuntimeException e) {
+            LOG.warn("Could not write the heartbeat row to pgshift.fence in source database '{}': {}", config.database(), e.getMessage());
+        }
+    }
+
+    public String database() {
+        return config.database();
+    }
+
+    public List<TableInfo> tables() {
+        return tables;
+    }
+
+    /** The table topics this capture writes, one per table. */
+    public Map<TableId, String> topics() {
+        return tables.stream().collect(Collectors.toMap(TableInfo::id, t -> config.names().tableTopic(config.database(), t.id())));
+    }
+
+    public long publishedRecords() {
+        return publisher.publishedCount();
+    }
+
+    /** The source LSN of the last batch Kafka acknowledged. */
+    public Lsn lastPublishedLsn() {
+        return publisher.lastLsn();
+    }
+
+    public FencePoint lastFence() {
+        return lastFence;
+    }
+
+    /** Completes when the engine stops; exceptionally when it failed. */
+    public CompletableFuture<Void> finished() {
+        return finished;
+    }
+
+    public boolean isRunning() {
+        return !finished.isDone();
+    }
+
+    @Override
+    public void close() {
+        heartbeat.shutdownNow();
+        try {
+            engine.close();
+        }
+        catch (Exception e) {
+            LOG.warn("Stopping the capture of '{}': {}", config.database(), e.getMessage());
+        }
+        runner.shutdown();
+        try {
+            if (!runner.awaitTermination(60, TimeUnit.SECONDS)) {
+                LOG.warn("The capture of '{}' did not stop within 60 s", config.database());
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(30));
+        LOG.info("Capture of source database '{}' stopped after publishing {} records", config.database(), publisher.publishedCount());
+    }
+
+    /** The capture stopped or could not start; the message says why and what to do. */
+    public static final class CaptureFailedException extends RuntimeException {
+        public CaptureFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

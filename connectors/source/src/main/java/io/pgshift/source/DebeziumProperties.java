@@ -1,0 +1,110 @@
+package io.pgshift.source;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import io.pgshift.core.MigrationNames;
+import io.pgshift.core.TableId;
+
+/**
+ * The Debezium PostgreSQL connector's configuration for one capture, chosen so that no value is lossy:
+ * numerics as strings, intervals as ISO strings, binary as bytes, unknown types included.
+ */
+public final class DebeziumProperties {
+
+    /** Keys pgshift decides itself; {@code debezium.*} in the configuration may not override them. */
+    public static final Set<String> OWNED = Set.of("name", "connector.class", "database.hostname", "database.port", "database.user",
+            "database.password", "database.dbname", "plugin.name", "slot.name", "publication.name", "publication.autocreate.mode",
+            "topic.prefix", "table.include.list", "offset.storage", "offset.storage.topic", "bootstrap.servers",
+            "decimal.handling.mode", "interval.handling.mode", "binary.handling.mode", "tombstones.on.delete", "skipped.operations");
+
+    private DebeziumProperties() {
+    }
+
+    static Properties build(CaptureConfig config, Collection<TableId> tables) {
+        MigrationNames names = config.names();
+        String db = config.database();
+        Properties p = new Properties();
+        p.setProperty("name", names.connectorName(db));
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+
+        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
+        p.setProperty("offset.storage.topic", names.offsetsTopic());
+        p.setProperty("offset.storage.partitions", "1");
+        p.setProperty("offset.storage.replication.factor", Short.toString(config.replicationFactor()));
+        p.setProperty("offset.flush.interval.ms", "1000");
+        p.setProperty("offset.flush.timeout.ms", "30000");
+        p.setProperty("bootstrap.servers", config.bootstrapServers());
+        config.kafkaProperties().forEach(p::setProperty);
+
+        p.setProperty("database.hostname", config.source().host());
+        p.setProperty("database.port", Integer.toString(config.source().port()));
+        p.setProperty("database.user", config.source().user());
+        if (config.source().password().isPresent()) {
+            p.setProperty("database.password", config.source().password().reveal());
+        }
+        p.setProperty("database.dbname", db);
+        p.setProperty("database.sslmode", config.source().sslMode());
+        if (config.source().sslRootCert() != null) {
+            p.setProperty("database.sslrootcert", config.source().sslRootCert());
+        }
+
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("slot.name", names.slotName(db));
+        p.setProperty("publication.name", names.publicationName(db));
+        p.setProperty("publication.autocreate.mode", "disabled");
+        p.setProperty("topic.prefix", names.connectorName(db));
+        p.setProperty("table.include.list", includeList(tables));
+        p.setProperty("snapshot.mode", "initial");
+
+        p.setProperty("decimal.handling.mode", "string");
+        p.setProperty("interval.handling.mode", "string");
+        p.setProperty("binary.handling.mode", "bytes");
+        p.setProperty("hstore.handling.mode", "json");
+        p.setProperty("time.precision.mode", "adaptive");
+        p.setProperty("include.unknown.datatypes", "true");
+        p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("skipped.operations", "none");
+        p.setProperty("provide.transaction.metadata", "false");
+        p.setProperty("heartbeat.interval.ms", "5000");
+        p.setProperty("poll.interval.ms", "20");
+
+        p.setProperty("snapshot.fetch.size", "10240");
+        p.setProperty("max.batch.size", "4096");
+        p.setProperty("max.queue.size", "16384");
+        p.setProperty("errors.max.retries", "10");
+        p.setProperty("errors.retry.delay.initial.ms", "500");
+        p.setProperty("errors.retry.delay.max.ms", "10000");
+
+        config.debeziumOverrides().forEach(p::setProperty);
+        return p;
+    }
+
+    /** Debezium matches {@code schema.table} against regular expressions: quote every character that means something there. */
+    static String includeList(Collection<TableId> tables) {
+        return java.util.stream.Stream.concat(tables.stream(), java.util.stream.Stream.of(SourceSetup.FENCE_TABLE))
+                .map(t -> escape(t.schema()) + "\\." + escape(t.table()))
+                .collect(Collectors.joining(","));
+    }
+
+    private static String escape(String name) {
+        StringBuilder b = new StringBuilder();
+        for (char c : name.toCharArray()) {
+            if ("\\.[]{}()<>*+-=!?^$|,".indexOf(c) >= 0) {
+                b.append('\\');
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+
+    /** The properties with every secret masked, for the start-up log. */
+    static Map<String, String> masked(Properties p) {
+        return p.stringPropertyNames().stream().sorted().collect(Collectors.toMap(k -> k,
+                k -> k.contains("password") || k.contains("jaas") || k.contains("secret") ? "******" : p.getProperty(k),
+                (a, b) -> a, java.util.LinkedHashMap::new));
+    }
+}

@@ -1,0 +1,137 @@
+package io.pgshift.source;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.pgshift.core.Lsn;
+import io.pgshift.core.MigrationNames;
+import io.pgshift.core.TableId;
+
+/**
+ * Receives Debezium's records in batches and writes each data change to its table's topic, keyed by
+ * primary key, in Debezium's JSON envelope (schema included). A batch's offsets are marked processed
+ * only after Kafka acknowledged every record of the batch, so the source offset never runs ahead of
+ * what Kafka holds; a crash replays, in order, at most what was not yet committed.
+ */
+final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaPublisher.class);
+
+    private final Producer<byte[], byte[]> producer;
+    private final MigrationNames names;
+    private final String database;
+    private final Set<TableId> tables;
+    private final JsonConverter keyConverter = new JsonConverter();
+    private final JsonConverter valueConverter = new JsonConverter();
+    private final Consumer<FencePoint> fenceListener;
+    private final AtomicLong published = new AtomicLong();
+    private final AtomicReference<Lsn> lastLsn = new AtomicReference<>(Lsn.INVALID);
+
+    KafkaPublisher(Producer<byte[], byte[]> producer, MigrationNames names, String database, Set<TableId> tables,
+                   Consumer<FencePoint> fenceListener) {
+        this.producer = producer;
+        this.names = names;
+        this.database = database;
+        this.tables = Set.copyOf(tables);
+        this.fenceListener = fenceListener;
+        keyConverter.configure(Map.of("schemas.enable", "true"), true);
+        valueConverter.configure(Map.of("schemas.enable", "true", "replace.null.with.default", "false"), false);
+    }
+
+    @Override
+    public void handleBatch(List<RecordChangeEvent<SourceRecord>> records, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        List<Future<RecordMetadata>> sends = new ArrayList<>(records.size());
+        List<Long> fences = new ArrayList<>();
+        Lsn batchLsn = Lsn.INVALID;
+        for (RecordChangeEvent<SourceRecord> event : records) {
+            SourceRecord record = event.record();
+            Lsn lsn = lsnOf(record);
+            if (lsn.compareTo(batchLsn) > 0) {
+                batchLsn = lsn;
+            }
+            if (!(record.value() instanceof Struct value) || value.schema().field("source") == null) {
+                continue; // tombstones and heartbeats: nothing to publish, their offsets still advance
+            }
+            Struct source = value.getStruct("source");
+            TableId table = new TableId(source.getString("schema"), source.getString("table"));
+            if (table.equals(SourceSetup.FENCE_TABLE)) {
+                Struct after = value.getStruct("after");
+                if (after != null) {
+                    fences.add(after.getInt64("id"));
+                }
+                continue;
+            }
+            if (!tables.contains(table)) {
+                throw new IllegalStateException("Captured a change of table " + table + ", which is not among the selected tables of database '"
+                        + database + "'; the publication holds more than the selection. Restart pgshift to re-apply the selection.");
+            }
+            String topic = names.tableTopic(database, table);
+            byte[] key = keyConverter.fromConnectData(topic, record.keySchema(), record.key());
+            byte[] bytes = valueConverter.fromConnectData(topic, record.valueSchema(), record.value());
+            sends.add(producer.send(new ProducerRecord<>(topic, key, bytes)));
+        }
+        producer.flush();
+        for (Future<RecordMetadata> send : sends) {
+            try {
+                send.get();
+            }
+            catch (ExecutionException e) {
+                throw new KafkaPublishException("Kafka did not acknowledge a change record of database '" + database
+                        + "': " + e.getCause().getMessage() + ". The source offset was not advanced; restarting pgshift resumes from the last acknowledged change.",
+                        e.getCause());
+            }
+        }
+        published.addAndGet(sends.size());
+        if (batchLsn.isValid()) {
+            lastLsn.set(batchLsn);
+        }
+        for (RecordChangeEvent<SourceRecord> event : records) {
+            committer.markProcessed(event);
+        }
+        committer.markBatchFinished();
+        for (long fence : fences) {
+            FencePoint point = new FencePoint(database, fence, batchLsn);
+            LOG.debug("Fence {} of database '{}' passed at {}", fence, database, batchLsn);
+            fenceListener.accept(point);
+        }
+    }
+
+    private static Lsn lsnOf(SourceRecord record) {
+        Object lsn = record.sourceOffset() == null ? null : record.sourceOffset().get("lsn");
+        return lsn instanceof Number n ? Lsn.valueOf(n.longValue()) : Lsn.INVALID;
+    }
+
+    long publishedCount() {
+        return published.get();
+    }
+
+    Lsn lastLsn() {
+        return lastLsn.get();
+    }
+
+    /** Kafka refused or lost a record; the batch's offsets were not committed. */
+    static final class KafkaPublishException extends RuntimeException {
+        KafkaPublishException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

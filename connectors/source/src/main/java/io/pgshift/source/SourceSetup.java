@@ -1,0 +1,90 @@
+package io.pgshift.source;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.pgshift.core.Identifiers;
+import io.pgshift.core.SqlResource;
+import io.pgshift.core.TableId;
+import io.pgshift.core.catalog.Catalog;
+import io.pgshift.core.catalog.TableInfo;
+
+/**
+ * Prepares a source database for capture: pgshift's fence table, and a publication holding exactly the
+ * selected tables plus the fence table. Partitioned tables are published through their root
+ * ({@code publish_via_partition_root}, PostgreSQL 13+), so changes to partitions arrive under the parent.
+ */
+public final class SourceSetup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SourceSetup.class);
+    public static final TableId FENCE_TABLE = new TableId("pgshift", "fence");
+
+    private SourceSetup() {
+    }
+
+    /** Returns the selected tables. Fails when a selected table has no primary key (this version needs one). */
+    public static List<TableInfo> prepare(Connection connection, CaptureConfig config) throws SQLException {
+        List<TableInfo> tables = Catalog.selectedTables(connection, config.selection());
+        if (tables.isEmpty()) {
+            throw new IllegalStateException("No table of source database '" + config.database() + "' matches the selection ("
+                    + config.selection() + "): check 'tables.include' and 'tables.exclude' in the configuration");
+        }
+        List<String> withoutKey = tables.stream().filter(t -> !t.hasPrimaryKey()).map(t -> t.id().toString()).collect(Collectors.toList());
+        if (!withoutKey.isEmpty()) {
+            throw new IllegalStateException("These selected tables of source database '" + config.database() + "' have no primary key: "
+                    + withoutKey + ". Add a primary key, or leave them out with 'tables.exclude'.");
+        }
+        try (Statement st = connection.createStatement()) {
+            st.execute(SqlResource.load("/io/pgshift/source/sql/source-setup.sql"));
+        }
+        ensurePublication(connection, config.names().publicationName(config.database()), tables);
+        return tables;
+    }
+
+    private static void ensurePublication(Connection connection, String publication, List<TableInfo> tables) throws SQLException {
+        List<String> names = new ArrayList<>();
+        for (TableInfo t : tables) {
+            names.add(t.id().quoted());
+        }
+        names.add(FENCE_TABLE.quoted());
+        String tableList = String.join(", ", names);
+        boolean exists;
+        try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                exists = rs.next();
+            }
+        }
+        try (Statement st = connection.createStatement()) {
+            if (exists) {
+                st.execute("ALTER PUBLICATION " + Identifiers.quote(publication) + " SET TABLE " + tableList);
+                LOG.info("Publication {} now holds {} tables", publication, tables.size());
+            }
+            else {
+                st.execute("CREATE PUBLICATION " + Identifiers.quote(publication) + " FOR TABLE " + tableList
+                        + " WITH (publish = 'insert, update, delete, truncate', publish_via_partition_root = true)");
+                LOG.info("Publication {} created for {} tables", publication, tables.size());
+            }
+        }
+    }
+
+    /** Inserts a fence row and returns its id. */
+    public static long insertFence(Connection connection, String kind) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("INSERT INTO pgshift.fence (kind) VALUES (?) RETURNING id")) {
+            ps.setString(1, kind);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.pgshift.app.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import io.pgshift.core.MigrationNames;
+import io.pgshift.core.PgEndpoint;
+import io.pgshift.core.TableSelection;
+
+/** A validated {@code migration.yaml}, with typed accessors. Built by {@link MigrationConfigLoader}. */
+public record MigrationConfig(String name, PgEndpoint source, PgEndpoint target, List<DatabaseMapping> databases, TableSelection tables,
+                              Kafka kafka, Path workDir, long heartbeatIntervalMs, int maxBatchRecords, Map<String, String> debezium) {
+
+    /** One source database and the target database it goes to. */
+    public record DatabaseMapping(String source, String target) {
+    }
+
+    /** Where Kafka is. */
+    public record Kafka(String bootstrap, int partitionsPerTable, short replicationFactor, Map<String, String> properties) {
+
+        public boolean embedded() {
+            return "embedded".equals(bootstrap);
+        }
+    }
+
+    public MigrationNames names() {
+        return new MigrationNames(name);
+    }
+
+    /** The effective configuration for the start-up log: every secret masked. */
+    public String describe() {
+        return "migration '" + name + "': source " + source + ", target " + target + ", databases "
+                + databases.stream().map(d -> d.source() + " -> " + d.target()).collect(Collectors.joining(", "))
+                + ", tables " + tables + ", kafka " + kafka.bootstrap() + " (" + kafka.partitionsPerTable() + " partitions per table, replication "
+                + kafka.replicationFactor() + ", properties " + masked(kafka.properties()) + "), workDir " + workDir
+                + ", heartbeat every " + heartbeatIntervalMs + " ms, batches of up to " + maxBatchRecords + " records, debezium " + masked(debezium);
+    }
+
+    static Map<String, String> masked(Map<String, String> props) {
+        return props.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> isSecretKey(e.getKey()) ? "******" : e.getValue(),
+                (a, b) -> a, java.util.TreeMap::new));
+    }
+
+    static boolean isSecretKey(String key) {
+        String k = key.toLowerCase(java.util.Locale.ROOT);
+        return k.contains("password") || k.contains("secret") || k.contains("jaas") || k.contains("token") || k.contains("key");
+    }
+}

@@ -1,0 +1,151 @@
+package io.pgshift.app.config;
+
+import static io.pgshift.app.config.ConfigKey.Type.INT;
+import static io.pgshift.app.config.ConfigKey.Type.OBJECT;
+import static io.pgshift.app.config.ConfigKey.Type.OBJECT_LIST;
+import static io.pgshift.app.config.ConfigKey.Type.SECRET;
+import static io.pgshift.app.config.ConfigKey.Type.STRING;
+import static io.pgshift.app.config.ConfigKey.Type.STRING_LIST;
+import static io.pgshift.app.config.ConfigKey.Type.STRING_MAP;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+import io.pgshift.core.TableSelection;
+import io.pgshift.source.DebeziumProperties;
+
+/** Every key of {@code migration.yaml}, declared once. */
+public final class MigrationConfigDef {
+
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,29}");
+    private static final Pattern HOST_PORT = Pattern.compile("[^,\\s:]+:\\d{1,5}(,[^,\\s:]+:\\d{1,5})*");
+    static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
+    private static final Map<String, ConfigKey> KEYS = new LinkedHashMap<>();
+
+    static {
+        add(ConfigKey.required("name", STRING, "The migration's name. The replication slot, the publication, the Kafka topics and consumer groups, and"
+                + " the work directory's contents are named after it.", "shop", v -> {
+                    if (!NAME.matcher((String) v).matches()) {
+                        throw new IllegalArgumentException("'" + v + "' is not a valid name: use 1 to 30 lower-case letters, digits and underscores,"
+                                + " starting with a letter (for example shop or billing_2024)");
+                    }
+                }));
+        endpoint("source", "5432");
+        endpoint("target", "5432");
+        add(ConfigKey.required("databases", OBJECT_LIST, "The databases to migrate, each mapped to a target database.", null, v -> {
+            if (((List<?>) v).isEmpty()) {
+                throw new IllegalArgumentException("list at least one database, for example [{ source: shop }]");
+            }
+        }));
+        add(ConfigKey.required("databases[].source", STRING, "A database on the source server.", "shop", MigrationConfigDef::nonBlank));
+        add(ConfigKey.optional("databases[].target", STRING, null, "Its name on the target server; the same name when left out."
+                + " It is created when missing.", "shop", MigrationConfigDef::nonBlank));
+        add(ConfigKey.section("tables", OBJECT, "Which tables move."));
+        add(ConfigKey.optional("tables.include", STRING_LIST, "[\"*.*\"]", "Patterns schema.table of the tables to migrate; * matches any"
+                + " characters. pgshift's own schema is never migrated.", "[\"public.*\"]", MigrationConfigDef::patterns));
+        add(ConfigKey.optional("tables.exclude", STRING_LIST, "[]", "Patterns of tables to leave out, even when an include pattern matches them.",
+                "[\"public.audit_*\"]", MigrationConfigDef::patterns));
+        add(ConfigKey.section("kafka", OBJECT, "Where the change records travel."));
+        add(ConfigKey.optional("kafka.bootstrap", STRING, "embedded", "'embedded' runs a single-node Kafka broker inside pgshift, with its data"
+                + " in the work directory; or the bootstrap servers of your cluster, host:port[,host:port...].", "embedded", v -> {
+                    String s = (String) v;
+                    if (!"embedded".equals(s) && !HOST_PORT.matcher(s).matches()) {
+                        throw new IllegalArgumentException("'" + s + "' is neither 'embedded' nor a list host:port[,host:port...]");
+                    }
+                }));
+        add(ConfigKey.optional("kafka.partitionsPerTable", INT, "1", "Partitions of each table's topic. Records are keyed by primary key,"
+                + " so each row's changes stay in order.", "1", range(1, 1000)));
+        add(ConfigKey.optional("kafka.replicationFactor", INT, "1", "Replication factor of the topics pgshift creates (use 3 on a production"
+                + " cluster; the embedded broker has 1).", "1", range(1, 16)));
+        add(ConfigKey.optional("kafka.properties", STRING_MAP, "{}", "Extra properties for every Kafka client pgshift creates (producer,"
+                + " consumer, admin), such as security.protocol or sasl.jaas.config. Values may use ${VAR}.", "{}", v -> { }));
+        add(ConfigKey.optional("workDir", STRING, ".pgshift", "The work directory: the embedded broker's data, reports.", ".pgshift",
+                MigrationConfigDef::nonBlank));
+        add(ConfigKey.section("capture", OBJECT, "The capture of changes on the source."));
+        add(ConfigKey.optional("capture.heartbeatIntervalMs", INT, "10000", "How often a heartbeat row is written to pgshift.fence on the"
+                + " source, which keeps the slot advancing on an idle database; 0 turns it off.", "10000", range(0, 3_600_000)));
+        add(ConfigKey.section("apply", OBJECT, "The applier on the target."));
+        add(ConfigKey.optional("apply.maxBatchRecords", INT, "5000", "The most records applied in one target transaction.", "5000",
+                range(1, 1_000_000)));
+        add(ConfigKey.optional("debezium", STRING_MAP, "{}", "Extra properties for the Debezium PostgreSQL connector (for example"
+                + " snapshot.fetch.size). The properties pgshift sets itself cannot be overridden.", "{}", v -> {
+                    for (Object k : ((Map<?, ?>) v).keySet()) {
+                        if (DebeziumProperties.OWNED.contains(k.toString())) {
+                            throw new IllegalArgumentException("'" + k + "' is set by pgshift and cannot be overridden; remove it");
+                        }
+                    }
+                }));
+    }
+
+    private MigrationConfigDef() {
+    }
+
+    private static void endpoint(String role, String defaultPort) {
+        add(ConfigKey.required(role, OBJECT, "How to reach the " + role + " PostgreSQL server.", null, v -> { }));
+        add(ConfigKey.required(role + ".host", STRING, "Host name or address of the " + role + " server.", "127.0.0.1", MigrationConfigDef::nonBlank));
+        add(ConfigKey.optional(role + ".port", INT, defaultPort, "Its port.", defaultPort, range(1, 65535)));
+        add(ConfigKey.required(role + ".user", STRING, "The user pgshift connects as" + ("source".equals(role)
+                ? "; it needs REPLICATION (or superuser) and SELECT on the migrated tables." : "; it needs to create tables and write them."),
+                "postgres", MigrationConfigDef::nonBlank));
+        add(ConfigKey.optional(role + ".password", SECRET, null, "Its password. Write ${VARIABLE} to read it from the environment;"
+                + " it never appears in logs or messages.", "${" + role.toUpperCase() + "_PASSWORD}", v -> { }));
+        add(ConfigKey.optional(role + ".sslmode", STRING, "prefer", "libpq's sslmode: disable, allow, prefer, require, verify-ca or verify-full.",
+                "prefer", v -> {
+                    if (!SSL_MODES.contains(v)) {
+                        throw new IllegalArgumentException("'" + v + "' is not an sslmode; use one of disable, allow, prefer, require, verify-ca, verify-full");
+                    }
+                }));
+        add(ConfigKey.optional(role + ".sslrootcert", STRING, null, "File of the root certificate(s) to verify the server with (verify-ca, verify-full).",
+                "/etc/ssl/certs/pg-root.crt", v -> {
+                    if (!java.nio.file.Files.isReadable(java.nio.file.Path.of((String) v))) {
+                        throw new IllegalArgumentException("file '" + v + "' does not exist or cannot be read");
+                    }
+                }));
+    }
+
+    private static void add(ConfigKey key) {
+        KEYS.put(key.path(), key);
+    }
+
+    public static Map<String, ConfigKey> keys() {
+        return KEYS;
+    }
+
+    /** The keys directly below a path ("" for the top; "databases[]" for list items). */
+    static List<ConfigKey> children(String parent) {
+        List<ConfigKey> out = new ArrayList<>();
+        for (ConfigKey k : KEYS.values()) {
+            if (k.parent().equals(parent)) {
+                out.add(k);
+            }
+        }
+        return out;
+    }
+
+    private static void nonBlank(Object v) {
+        if (((String) v).isBlank()) {
+            throw new IllegalArgumentException("must not be empty");
+        }
+    }
+
+    private static Consumer<Object> range(int min, int max) {
+        return v -> {
+            int i = (Integer) v;
+            if (i < min || i > max) {
+                throw new IllegalArgumentException(i + " is out of range: use a whole number from " + min + " to " + max);
+            }
+        };
+    }
+
+    private static void patterns(Object v) {
+        for (Object p : (List<?>) v) {
+            TableSelection.validatePattern(String.valueOf(p));
+        }
+    }
+}

@@ -17,6 +17,11 @@ public final class Main {
     }
 
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The command line with pgshift's error handling: a message for the operator, no stack trace. */
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigException) {
@@ -27,6 +32,6 @@ public final class Main {
             org.slf4j.LoggerFactory.getLogger(Main.class).debug("Failure", e);
             return 1;
         });
-        return cli.execute(args);
+        return cli;
     }
 }

@@ -61,14 +61,10 @@ public final class ChangeApplier implements AutoCloseable {
 
     /**
      * Reads the watermarks of these partitions: the next offset to apply for each partition the target
-     * has seen (absent ones start from the beginning). Creates the watermark table on first use.
+     * has seen (absent ones start from the beginning).
      */
     public synchronized Map<PartitionRef, Long> nextOffsets(Collection<PartitionRef> partitions) throws SQLException {
         Connection c = connection();
-        try (Statement st = c.createStatement()) {
-            st.execute(SqlResource.load("/io/pgshift/sink/sql/apply-progress.sql"));
-        }
-        c.commit();
         Map<PartitionRef, Long> next = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(SqlStatements.READ_WATERMARKS)) {
             ps.setArray(1, c.createArrayOf("text", partitions.stream().map(PartitionRef::topic).distinct().toArray()));
@@ -360,6 +356,7 @@ public final class ChangeApplier implements AutoCloseable {
             try (Statement st = connection.createStatement()) {
                 st.execute("SET session_replication_role = replica");
                 st.execute("SET statement_timeout = 0");
+                st.execute(SqlResource.load("/io/pgshift/sink/sql/apply-progress.sql"));
             }
             connection.commit();
         }

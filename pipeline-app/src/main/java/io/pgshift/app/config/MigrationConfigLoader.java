@@ -31,6 +31,12 @@ import io.pgshift.core.TableSelection;
 public final class MigrationConfigLoader {
 
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
+    /**
+     * A bare {@code ${VAR}} that is a whole value, as in {@code { password: ${PW} }}: YAML ends a plain
+     * value at a brace inside {@code { }}, so it is quoted before parsing (and substituted after).
+     */
+    private static final Pattern BARE_VARIABLE = Pattern.compile(
+            "(:\\s+|[\\[{,]\\s*|^\\s*-\\s+)(\\$\\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}\"'\\n]*)?})(?=\\s*(?:[,}\\]]|#|$))", Pattern.MULTILINE);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final Function<String, String> environment;
@@ -55,7 +61,7 @@ public final class MigrationConfigLoader {
     public MigrationConfig parse(String yaml, String origin) {
         JsonNode root;
         try {
-            root = YAML.readTree(yaml);
+            root = YAML.readTree(BARE_VARIABLE.matcher(yaml).replaceAll("$1\"$2\""));
         }
         catch (JsonProcessingException e) {
             throw new ConfigException(null, origin + " is not valid YAML: " + e.getOriginalMessage()

@@ -66,6 +66,7 @@ public final class Pipeline implements AutoCloseable {
     /** Starts everything: the broker if embedded, then for each database schema, capture and applier. */
     public static Pipeline start(MigrationConfig config) throws IOException, SQLException, InterruptedException {
         LOG.info("Starting {}", config.describe());
+        checkConnectivity(config);
         EmbeddedKafkaBroker broker = null;
         String bootstrap = config.kafka().bootstrap();
         if (config.kafka().embedded()) {
@@ -83,6 +84,18 @@ public final class Pipeline implements AutoCloseable {
             throw e;
         }
         return pipeline;
+    }
+
+    /** Fails fast, before anything starts, when a server or a source database cannot be reached. */
+    static void checkConnectivity(MigrationConfig config) throws SQLException {
+        for (MigrationConfig.DatabaseMapping db : config.databases()) {
+            try (java.sql.Connection c = config.source().connect(db.source(), "pgshift-check")) {
+                c.isValid(5);
+            }
+        }
+        try (java.sql.Connection c = config.target().connect("postgres", "pgshift-check")) {
+            c.isValid(5);
+        }
     }
 
     private void startLane(MigrationConfig.DatabaseMapping db) throws IOException, SQLException, InterruptedException {

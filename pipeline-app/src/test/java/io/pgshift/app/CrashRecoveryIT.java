@@ -44,57 +44,119 @@ class CrashRecoveryIT {
     @Test
     void killedWhileStreamingThenRestartedLosesNothingAndAppliesNothingTwice() throws Exception {
         TestServers servers = TestServers.get();
-        String db = servers.newDatabasePair("crash");
-        try (Connection c = servers.source().connect(db)) {
-            Ledger.create(c, 20_000);
-        }
-        try (Connection t = servers.target().connect(db); Statement st = t.createStatement()) {
-            st.execute(Ledger.SCHEMA); // the target has the schema, so pgshift skips its copy and the audit trigger is in place
-            st.execute(AUDIT);
-        }
+        String db = prepare(servers, "crash", 20_000);
         Path work = servers.newFolder("crash");
-        Path config = work.resolve("migration.yaml");
-        Files.writeString(config, TestMigrations.yaml(servers, "crash_" + db.replaceAll("[^a-z0-9]", ""), db, work));
+        Path config = writeConfig(servers, db, work);
 
         Ledger writer = Ledger.start(servers.source().endpoint("source"), db);
         try {
             Process first = startPipeline(config, work.resolve("run1.log"));
-            await("snapshot applied and changes streaming").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+            await("changes streaming (a watermark with a source LSN)").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptionsInstanceOf(java.sql.SQLException.class)
                     .until(() -> {
                         assertThat(first.isAlive()).as("pipeline process alive; log in %s", work.resolve("run1.log")).isTrue();
-                        return count(servers, db, "SELECT count(*) FROM applied_audit WHERE rev > 0") > 200;
+                        return count(servers, db, "SELECT count(*) FROM pgshift.apply_progress WHERE source_lsn IS NOT NULL") > 0;
                     });
+            long streamingSince = writer.transactions();
+            await("a few seconds of streaming").atMost(Duration.ofMinutes(1)).until(() -> writer.transactions() > streamingSince + 600);
             first.destroyForcibly(); // SIGKILL: no shutdown hook, no final offset commit
             assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            long writesBeforeRestart = writer.transactions();
 
-            Process second = startPipeline(config, work.resolve("run2.log"));
-            try {
-                await("writes while the pipeline is down and after it is back").atMost(Duration.ofMinutes(1))
-                        .until(() -> writer.transactions() > writesBeforeRestart + 500);
-                writer.stop();
-                assertThat(writer.failure()).as("writer failure").isNull();
-                await("target caught up after the restart").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
-                        .ignoreExceptions()
-                        .untilAsserted(() -> {
-                            assertThat(second.isAlive()).as("pipeline process alive; log in %s", work.resolve("run2.log")).isTrue();
-                            TestMigrations.assertTargetEqualsSource(servers, db);
-                        });
-            }
-            finally {
-                second.destroy();
-                second.waitFor(60, TimeUnit.SECONDS);
-            }
+            restartAndAwaitEqual(servers, db, writer, config, work);
+            assertThat(Files.readString(work.resolve("run2.log"))).as("second run resumed instead of starting over")
+                    .contains("resume from the target's watermark").contains("resumes streaming from its committed offset")
+                    .doesNotContain("starting the initial load again");
         }
         finally {
             writer.stop();
+            keepLogs(work, db);
         }
         TestMigrations.assertTargetEqualsSource(servers, db);
         assertThat(count(servers, db, "SELECT count(*) FROM (SELECT id, rev, op FROM applied_audit WHERE op <> 'DELETE'"
                 + " GROUP BY id, rev, op HAVING count(*) > 1) twice"))
                 .as("changes applied twice (same account id and rev written again)").isZero();
-        assertThat(Files.readString(work.resolve("run2.log"))).as("second run resumed instead of starting over")
-                .contains("resume from the target's watermark");
+    }
+
+    @Test
+    void killedDuringTheInitialLoadThenRestartedLoadsAgainFromANewConsistentSnapshot() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = prepare(servers, "crashload", 150_000);
+        Path work = servers.newFolder("crashload");
+        Path config = writeConfig(servers, db, work);
+
+        Ledger writer = Ledger.start(servers.source().endpoint("source"), db);
+        try {
+            Process first = startPipeline(config, work.resolve("run1.log"));
+            await("part of the snapshot applied").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        assertThat(first.isAlive()).as("pipeline process alive; log in %s", work.resolve("run1.log")).isTrue();
+                        return count(servers, db, "SELECT count(*) FROM accounts") > 5_000;
+                    });
+            first.destroyForcibly();
+            assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(count(servers, db, "SELECT count(*) FROM pgshift.apply_progress WHERE source_lsn IS NOT NULL"))
+                    .as("killed before any change streamed, i.e. during the load").isZero();
+
+            restartAndAwaitEqual(servers, db, writer, config, work);
+            assertThat(Files.readString(work.resolve("run2.log"))).contains("starting the initial load again")
+                    .contains("emptied target tables");
+        }
+        finally {
+            writer.stop();
+            keepLogs(work, db);
+        }
+        TestMigrations.assertTargetEqualsSource(servers, db);
+    }
+
+    private static String prepare(TestServers servers, String prefix, int accounts) throws Exception {
+        String db = servers.newDatabasePair(prefix);
+        try (Connection c = servers.source().connect(db)) {
+            Ledger.create(c, accounts);
+        }
+        try (Connection t = servers.target().connect(db); Statement st = t.createStatement()) {
+            st.execute(Ledger.SCHEMA); // the target has the schema, so pgshift skips its copy and the audit trigger is in place
+            st.execute(AUDIT);
+        }
+        return db;
+    }
+
+    private static Path writeConfig(TestServers servers, String db, Path work) throws Exception {
+        Path config = work.resolve("migration.yaml");
+        Files.writeString(config, TestMigrations.yaml(servers, "c" + db.replaceAll("[^a-z0-9]", ""), db, work));
+        return config;
+    }
+
+    /** Writes go on while the pipeline is down; it is started again, the writer stops, and the target must catch up exactly. */
+    private static void restartAndAwaitEqual(TestServers servers, String db, Ledger writer, Path config, Path work) throws Exception {
+        long writesWhileDown = writer.transactions();
+        await("writes while the pipeline is down").atMost(Duration.ofMinutes(1)).until(() -> writer.transactions() > writesWhileDown + 200);
+        Process second = startPipeline(config, work.resolve("run2.log"));
+        try {
+            long writesAfterRestart = writer.transactions();
+            await("writes after the restart").atMost(Duration.ofMinutes(1)).until(() -> writer.transactions() > writesAfterRestart + 300);
+            writer.stop();
+            assertThat(writer.failure()).as("writer failure").isNull();
+            await("target caught up after the restart").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                    .ignoreExceptions()
+                    .untilAsserted(() -> {
+                        assertThat(second.isAlive()).as("pipeline process alive; log in %s", work.resolve("run2.log")).isTrue();
+                        TestMigrations.assertTargetEqualsSource(servers, db);
+                    });
+        }
+        finally {
+            second.destroy();
+            second.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The child processes' logs outlive the test servers' folder, for whoever reads a failure. */
+    private static void keepLogs(Path work, String db) throws java.io.IOException {
+        Path keep = Files.createDirectories(Path.of("target", "it-logs", db));
+        for (String log : List.of("run1.log", "run2.log")) {
+            if (Files.exists(work.resolve(log))) {
+                Files.copy(work.resolve(log), keep.resolve(log), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
     }
 
     private static long count(TestServers servers, String db, String sql) throws Exception {

@@ -88,6 +88,66 @@ public final class ChangeApplier implements AutoCloseable {
     }
 
     /**
+     * Before a new initial load: discards what an earlier, unfinished load wrote. In one transaction the
+     * target tables that this applier has written to are emptied, and every partition's watermark moves
+     * to the given offsets (the topics' current ends), so no record of the earlier attempt is applied.
+     * Returns the tables emptied.
+     */
+    public synchronized List<io.pgshift.core.TableId> discardPreviousLoad(Collection<io.pgshift.core.TableId> tables, Map<PartitionRef, Long> floors)
+            throws SQLException {
+        Connection c = connection();
+        List<io.pgshift.core.TableId> emptied = new ArrayList<>();
+        try {
+            boolean written;
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pgshift.apply_progress WHERE topic = ANY (?) AND records_applied > 0")) {
+                ps.setArray(1, c.createArrayOf("text", floors.keySet().stream().map(PartitionRef::topic).distinct().toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    written = rs.getLong(1) > 0;
+                }
+            }
+            if (written) {
+                List<String> names = new ArrayList<>();
+                for (io.pgshift.core.TableId t : tables) {
+                    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+                        ps.setString(1, t.quoted());
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            if (rs.getBoolean(1)) {
+                                names.add(t.quoted());
+                                emptied.add(t);
+                            }
+                        }
+                    }
+                }
+                if (!names.isEmpty()) {
+                    try (Statement st = c.createStatement()) {
+                        st.execute("TRUNCATE TABLE " + String.join(", ", names));
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO pgshift.apply_progress AS p (topic, kafka_partition, next_offset, records_applied)"
+                    + " VALUES (?, ?, ?, 0) ON CONFLICT (topic, kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset,"
+                    + " source_commit_lsn = NULL, source_lsn = NULL, records_applied = 0, updated_at = clock_timestamp()")) {
+                for (Map.Entry<PartitionRef, Long> e : floors.entrySet()) {
+                    ps.setString(1, e.getKey().topic());
+                    ps.setInt(2, e.getKey().partition());
+                    ps.setLong(3, e.getValue());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            c.commit();
+            floors.keySet().forEach(lastPositions::remove);
+            return emptied;
+        }
+        catch (SQLException e) {
+            rollbackQuietly();
+            throw new SQLException("Cannot discard the unfinished earlier load in target database '" + database + "': " + e.getMessage(), e.getSQLState(), e);
+        }
+    }
+
+    /**
      * Applies records (in Kafka order within each partition) in one target transaction with their
      * watermarks. Connection losses, serialization failures and deadlocks are retried; any other refusal
      * by the target throws an {@link ApplyException} naming the record, and nothing of the batch is kept.

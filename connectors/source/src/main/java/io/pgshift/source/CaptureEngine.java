@@ -44,6 +44,7 @@ public final class CaptureEngine implements AutoCloseable {
 
     private final CaptureConfig config;
     private final List<TableInfo> tables;
+    private final LoadPlan loadPlan;
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaPublisher publisher;
     private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
@@ -57,9 +58,10 @@ public final class CaptureEngine implements AutoCloseable {
     private final Map<Long, CompletableFuture<FencePoint>> pendingFences = new ConcurrentHashMap<>();
     private volatile FencePoint lastFence;
 
-    private CaptureEngine(CaptureConfig config, List<TableInfo> tables) {
+    private CaptureEngine(CaptureConfig config, List<TableInfo> tables, LoadPlan loadPlan) {
         this.config = config;
         this.tables = List.copyOf(tables);
+        this.loadPlan = loadPlan;
         Set<TableId> ids = tables.stream().map(TableInfo::id).collect(Collectors.toSet());
         this.producer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
         this.publisher = new KafkaPublisher(producer, config.names(), config.database(), ids, this::onFence);
@@ -82,13 +84,15 @@ public final class CaptureEngine implements AutoCloseable {
     }
 
     /**
-     * Prepares the source (fence table, publication) and Kafka (a topic per table), then starts capturing.
-     * Returns once the engine runs; the snapshot and the stream go on in the background.
+     * Prepares the source (fence table, publication) and Kafka (a topic per table), and decides what
+     * happens to the initial load ({@link #loadPlan()}); {@link #start()} then starts capturing.
      */
-    public static CaptureEngine start(CaptureConfig config) throws SQLException, InterruptedException {
+    public static CaptureEngine prepare(CaptureConfig config) throws SQLException, InterruptedException {
         List<TableInfo> tables;
+        LoadPlan plan;
         try (Connection c = config.source().connect(config.database(), "pgshift-capture-setup")) {
             tables = SourceSetup.prepare(c, config);
+            plan = decideLoad(c, config);
         }
         try (Admin admin = Admin.create(adminProperties(config))) {
             Topics.ensure(admin, tables.stream().map(t -> config.names().tableTopic(config.database(), t.id())).collect(Collectors.toList()),
@@ -98,14 +102,51 @@ public final class CaptureEngine implements AutoCloseable {
             throw new CaptureFailedException("Cannot create the table topics on Kafka at " + config.bootstrapServers() + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + ". Check kafka.bootstrap and that the cluster is reachable.", e);
         }
-        CaptureEngine capture = new CaptureEngine(config, tables);
-        capture.runner.execute(capture.engine);
-        if (config.fenceIntervalMs() > 0) {
-            capture.heartbeat.scheduleWithFixedDelay(capture::writeHeartbeat, config.fenceIntervalMs(), config.fenceIntervalMs(), TimeUnit.MILLISECONDS);
+        return new CaptureEngine(config, tables, plan);
+    }
+
+    /**
+     * A load resumes only when its slot exists and its committed offset says the snapshot completed.
+     * Otherwise a resumed Debezium snapshot would not be consistent with the slot (and rows deleted in the
+     * meantime would stay on the target), so the slot and the offset are dropped and the load starts over.
+     */
+    private static LoadPlan decideLoad(Connection c, CaptureConfig config) throws SQLException {
+        String slot = config.names().slotName(config.database());
+        boolean slotExists = SourceSetup.slotExists(c, slot);
+        java.util.Optional<CommittedOffset> offset = CommittedOffset.read(adminProperties(config), config.names().offsetsTopic(),
+                config.names().connectorName(config.database()));
+        if (slotExists && offset.isPresent() && !offset.get().initialLoadInProgress()) {
+            LOG.info("Capture of '{}' resumes streaming from its committed offset (slot {})", config.database(), slot);
+            return LoadPlan.RESUME;
         }
-        LOG.info("Capture of source database '{}' started: {} tables, slot {}, publication {}", config.database(), tables.size(),
-                config.names().slotName(config.database()), config.names().publicationName(config.database()));
-        return capture;
+        if (!slotExists && offset.isEmpty()) {
+            return LoadPlan.FRESH;
+        }
+        String why = !slotExists ? "its replication slot " + slot + " no longer exists"
+                : offset.isEmpty() ? "it committed no position" : "its initial load did not complete";
+        LOG.warn("A previous capture of source database '{}' cannot be resumed ({}): starting the initial load again from a new consistent snapshot",
+                config.database(), why);
+        if (slotExists) {
+            SourceSetup.dropSlot(c, slot);
+        }
+        offset.ifPresent(o -> o.delete(adminProperties(config), config.names().offsetsTopic()));
+        return LoadPlan.RESTART;
+    }
+
+    /** Starts capturing: the snapshot (unless resuming) and the stream go on in the background. */
+    public CaptureEngine start() {
+        runner.execute(engine);
+        if (config.fenceIntervalMs() > 0) {
+            heartbeat.scheduleWithFixedDelay(this::writeHeartbeat, config.fenceIntervalMs(), config.fenceIntervalMs(), TimeUnit.MILLISECONDS);
+        }
+        LOG.info("Capture of source database '{}' started ({} load): {} tables, slot {}, publication {}", config.database(),
+                loadPlan.name().toLowerCase(java.util.Locale.ROOT), tables.size(), config.names().slotName(config.database()),
+                config.names().publicationName(config.database()));
+        return this;
+    }
+
+    public LoadPlan loadPlan() {
+        return loadPlan;
     }
 
     static Map<String, Object> adminProperties(CaptureConfig config) {

@@ -77,6 +77,30 @@ public final class SourceSetup {
         }
     }
 
+    /** Whether the replication slot exists; a slot in use by another session is an error that names that session. */
+    public static boolean slotExists(Connection connection, String slot) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+                if (rs.getBoolean(1)) {
+                    throw new IllegalStateException("Replication slot " + slot + " is in use by server process " + rs.getInt(2)
+                            + ": is another pgshift running this migration? Stop it first (or end that process with pg_terminate_backend).");
+                }
+                return true;
+            }
+        }
+    }
+
+    public static void dropSlot(Connection connection, String slot) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+            ps.setString(1, slot);
+            ps.execute();
+        }
+    }
+
     /** Inserts a fence row and returns its id. */
     public static long insertFence(Connection connection, String kind) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement("INSERT INTO pgshift.fence (kind) VALUES (?) RETURNING id")) {

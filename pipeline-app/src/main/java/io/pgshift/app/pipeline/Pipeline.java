@@ -27,11 +27,14 @@ import org.slf4j.LoggerFactory;
 
 import io.pgshift.app.config.MigrationConfig;
 import io.pgshift.sink.ApplierConfig;
+import io.pgshift.sink.ChangeApplier;
+import io.pgshift.sink.PartitionRef;
 import io.pgshift.sink.ApplierStats;
 import io.pgshift.sink.KafkaApplierLoop;
 import io.pgshift.source.CaptureConfig;
 import io.pgshift.source.CaptureEngine;
 import io.pgshift.source.FencePoint;
+import io.pgshift.source.LoadPlan;
 import io.pgshift.testkit.EmbeddedKafkaBroker;
 
 /**
@@ -104,13 +107,35 @@ public final class Pipeline implements AutoCloseable {
         short rf = config.kafka().embedded() ? 1 : config.kafka().replicationFactor();
         CaptureConfig cc = new CaptureConfig(config.names(), config.source(), db.source(), config.tables(), bootstrap, config.kafka().properties(),
                 config.kafka().partitionsPerTable(), rf, config.debezium(), config.heartbeatIntervalMs());
-        CaptureEngine capture = CaptureEngine.start(cc);
+        CaptureEngine capture = CaptureEngine.prepare(cc);
+        if (capture.loadPlan() != LoadPlan.RESUME) {
+            discardEarlierAttempt(db, capture);
+        }
+        capture.start();
         ApplierStats stats = new ApplierStats();
         ApplierConfig ac = new ApplierConfig(config.target(), db.target(), new ArrayList<>(capture.topics().values()),
                 config.names().applierGroup(db.target()), bootstrap, config.kafka().properties(), config.maxBatchRecords());
         KafkaApplierLoop applier = new KafkaApplierLoop(ac, stats);
         appliers.execute(applier);
         lanes.add(new Lane(db, capture, applier, stats));
+    }
+
+    /**
+     * A new load: records already in the table topics belong to an earlier attempt. The applier's
+     * watermarks move past them, and target tables that attempt wrote to are emptied, in one transaction.
+     */
+    private void discardEarlierAttempt(MigrationConfig.DatabaseMapping db, CaptureEngine capture) throws SQLException, InterruptedException {
+        Map<TopicPartition, Long> ends = endOffsets(new ArrayList<>(capture.topics().values()));
+        Map<PartitionRef, Long> floors = ends.entrySet().stream()
+                .collect(Collectors.toMap(e -> new PartitionRef(e.getKey().topic(), e.getKey().partition()), Map.Entry::getValue));
+        try (ChangeApplier applier = new ChangeApplier(config.target(), db.target(), "pgshift-load-reset", new ApplierStats(), java.time.Clock.systemUTC())) {
+            List<io.pgshift.core.TableId> emptied = applier.discardPreviousLoad(capture.topics().keySet(), floors);
+            long skipped = ends.values().stream().mapToLong(Long::longValue).sum();
+            if (!emptied.isEmpty() || skipped > 0) {
+                LOG.warn("New initial load of '{}': emptied target tables {} of database '{}' and skipped {} records of the earlier attempt",
+                        db.source(), emptied, db.target(), skipped);
+            }
+        }
     }
 
     public List<Lane> lanes() {

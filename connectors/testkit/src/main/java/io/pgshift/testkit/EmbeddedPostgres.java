@@ -121,7 +121,6 @@ public final class EmbeddedPostgres implements AutoCloseable {
                     "max_connections = 300",
                     "shared_buffers = 128MB",
                     "fsync = off",
-                    "synchronous_commit = off",
                     "full_page_writes = off",
                     "max_wal_size = 2GB",
                     "log_min_messages = warning",

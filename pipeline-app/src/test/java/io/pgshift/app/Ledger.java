@@ -2,19 +2,21 @@ package io.pgshift.app;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.List;
 
 import io.pgshift.core.PgEndpoint;
+import io.pgshift.testkit.SourceWriter;
 
 /**
  * Test data: {@code accounts} (a large table) and {@code entries} (related to it by a foreign key), and a
  * writer that keeps inserting, updating and deleting in both. Every update of an account increments its
  * {@code rev}, so a change applied twice on the target is visible as the same (id, rev) written twice.
  */
-final class Ledger implements Runnable {
+final class Ledger extends SourceWriter {
 
     static final String SCHEMA = """
             CREATE TABLE accounts (
@@ -47,98 +49,77 @@ final class Ledger implements Runnable {
         }
     }
 
-    private final PgEndpoint source;
-    private final String database;
-    private final AtomicLong transactions = new AtomicLong();
-    private volatile boolean running = true;
-    private volatile Throwable failure;
+    private PreparedStatement insert;
+    private PreparedStatement entry;
+    private PreparedStatement update;
+    private PreparedStatement updateEntry;
+    private PreparedStatement deleteEntries;
+    private PreparedStatement delete;
+    private long maxId = 1000;
 
-    Ledger(PgEndpoint source, String database) {
-        this.source = source;
-        this.database = database;
+    private Ledger(PgEndpoint source, String database) {
+        super(source, database, 2);
     }
 
     static Ledger start(PgEndpoint source, String database) {
-        Ledger writer = new Ledger(source, database);
-        Thread t = new Thread(writer, "ledger-writer");
-        t.setDaemon(true);
-        t.start();
-        return writer;
+        return new Ledger(source, database).start("ledger-writer");
     }
 
     @Override
-    public void run() {
-        try (Connection c = source.connect(database, "ledger-writer")) {
-            c.setAutoCommit(false);
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO accounts (owner, balance, flags) VALUES (?, ?, ARRAY[1,2,3]) RETURNING id");
-                 PreparedStatement entry = c.prepareStatement("INSERT INTO entries (account_id, seq, amount, memo, booked_on) VALUES (?, ?, ?, ?, current_date)");
-                 PreparedStatement update = c.prepareStatement("UPDATE accounts SET rev = rev + 1, balance = balance + ?, profile = jsonb_set(coalesce(profile, '{}'), '{n}', to_jsonb(rev)) WHERE id = ?");
-                 PreparedStatement updateEntry = c.prepareStatement("UPDATE entries SET amount = amount + 1, memo = ? WHERE account_id = ? AND seq = (SELECT min(seq) FROM entries WHERE account_id = ?)");
-                 PreparedStatement deleteEntries = c.prepareStatement("DELETE FROM entries WHERE account_id = ?");
-                 PreparedStatement delete = c.prepareStatement("DELETE FROM accounts WHERE id = ?")) {
-                long maxId = 1000;
-                while (running) {
-                    ThreadLocalRandom r = ThreadLocalRandom.current();
-                    int kind = r.nextInt(10);
-                    if (kind < 3) {
-                        insert.setString(1, "new owner " + r.nextInt());
-                        insert.setBigDecimal(2, java.math.BigDecimal.valueOf(r.nextInt(100000), 2));
-                        long id;
-                        try (var rs = insert.executeQuery()) {
-                            rs.next();
-                            id = rs.getLong(1);
-                        }
-                        maxId = Math.max(maxId, id);
-                        for (int seq = 1; seq <= 2; seq++) {
-                            entry.setLong(1, id);
-                            entry.setInt(2, seq);
-                            entry.setBigDecimal(3, java.math.BigDecimal.valueOf(r.nextInt(10000), 2));
-                            entry.setString(4, seq == 1 ? null : "opening\nline");
-                            entry.executeUpdate();
-                        }
-                    }
-                    else if (kind < 7) {
-                        update.setBigDecimal(1, java.math.BigDecimal.valueOf(r.nextInt(1000) - 500, 2));
-                        update.setLong(2, 1 + r.nextLong(maxId));
-                        update.executeUpdate();
-                    }
-                    else if (kind < 9) {
-                        long id = 1 + r.nextLong(maxId);
-                        updateEntry.setString(1, "corrected " + r.nextInt(1000));
-                        updateEntry.setLong(2, id);
-                        updateEntry.setLong(3, id);
-                        updateEntry.executeUpdate();
-                    }
-                    else {
-                        long id = 1 + r.nextLong(maxId);
-                        deleteEntries.setLong(1, id);
-                        deleteEntries.executeUpdate();
-                        delete.setLong(1, id);
-                        delete.executeUpdate();
-                    }
-                    c.commit();
-                    transactions.incrementAndGet();
-                    Thread.sleep(2);
-                }
+    protected void prepare(Connection c) throws SQLException {
+        insert = c.prepareStatement("INSERT INTO accounts (owner, balance, flags) VALUES (?, ?, ARRAY[1,2,3]) RETURNING id");
+        entry = c.prepareStatement("INSERT INTO entries (account_id, seq, amount, memo, booked_on) VALUES (?, ?, ?, ?, current_date)");
+        update = c.prepareStatement("UPDATE accounts SET rev = rev + 1, balance = balance + ?, profile = jsonb_set(coalesce(profile, '{}'), '{n}', to_jsonb(rev)) WHERE id = ?");
+        updateEntry = c.prepareStatement("UPDATE entries SET amount = amount + 1, memo = ? WHERE account_id = ? AND seq = (SELECT min(seq) FROM entries WHERE account_id = ?)");
+        deleteEntries = c.prepareStatement("DELETE FROM entries WHERE account_id = ?");
+        delete = c.prepareStatement("DELETE FROM accounts WHERE id = ?");
+    }
+
+    @Override
+    protected void writeOne(ThreadLocalRandom r) throws SQLException {
+        int kind = r.nextInt(10);
+        if (kind < 3) {
+            insert.setString(1, "new owner " + r.nextInt());
+            insert.setBigDecimal(2, java.math.BigDecimal.valueOf(r.nextInt(100000), 2));
+            long id;
+            try (ResultSet rs = insert.executeQuery()) {
+                rs.next();
+                id = rs.getLong(1);
+            }
+            maxId = Math.max(maxId, id);
+            for (int seq = 1; seq <= 2; seq++) {
+                entry.setLong(1, id);
+                entry.setInt(2, seq);
+                entry.setBigDecimal(3, java.math.BigDecimal.valueOf(r.nextInt(10000), 2));
+                entry.setString(4, seq == 1 ? null : "opening\nline");
+                entry.executeUpdate();
             }
         }
-        catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        else if (kind < 7) {
+            update.setBigDecimal(1, java.math.BigDecimal.valueOf(r.nextInt(1000) - 500, 2));
+            update.setLong(2, 1 + r.nextLong(maxId));
+            update.executeUpdate();
         }
-        catch (SQLException | RuntimeException e) {
-            failure = e;
+        else if (kind < 9) {
+            long id = 1 + r.nextLong(maxId);
+            updateEntry.setString(1, "corrected " + r.nextInt(1000));
+            updateEntry.setLong(2, id);
+            updateEntry.setLong(3, id);
+            updateEntry.executeUpdate();
+        }
+        else {
+            long id = 1 + r.nextLong(maxId);
+            deleteEntries.setLong(1, id);
+            deleteEntries.executeUpdate();
+            delete.setLong(1, id);
+            delete.executeUpdate();
         }
     }
 
-    void stop() {
-        running = false;
-    }
-
-    long transactions() {
-        return transactions.get();
-    }
-
-    Throwable failure() {
-        return failure;
+    @Override
+    protected void release() throws SQLException {
+        for (PreparedStatement ps : List.of(insert, entry, update, updateEntry, deleteEntries, delete)) {
+            ps.close();
+        }
     }
 }

@@ -1,7 +1,6 @@
 package io.pgshift.sink;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -51,7 +50,7 @@ final class PgTextValues {
             case BOOLEAN -> ((Boolean) value) ? "t" : "f";
             case BYTES -> "\\x" + HexFormat.of().formatHex(bytes(value));
             case ARRAY -> arrayText(schema.valueSchema(), (List<?>) value);
-            case MAP -> mapText(schema, (Map<?, ?>) value);
+            case MAP -> mapText((Map<?, ?>) value);
             case STRUCT -> structText((Struct) value);
         };
     }
@@ -204,7 +203,7 @@ final class PgTextValues {
         return b.append('"').toString();
     }
 
-    private static String mapText(Schema schema, Map<?, ?> map) {
+    private static String mapText(Map<?, ?> map) {
         // hstore arrives as JSON text with hstore.handling.mode=json; a map only from other settings.
         StringBuilder b = new StringBuilder();
         for (Map.Entry<?, ?> e : map.entrySet()) {
@@ -219,9 +218,5 @@ final class PgTextValues {
 
     private static String structText(Struct struct) {
         throw new IllegalArgumentException("A value of structured type " + struct.schema().name() + " cannot be written yet");
-    }
-
-    static Instant instant(long epochMillis) {
-        return Instant.ofEpochMilli(epochMillis);
     }
 }

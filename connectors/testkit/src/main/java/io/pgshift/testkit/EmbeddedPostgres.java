@@ -66,6 +66,26 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return pg;
     }
 
+    /** Starts a PostgreSQL 13 source and a PostgreSQL 16 target side by side (in parallel), under {@code root}. */
+    public static EmbeddedPostgres[] startPair(Path root) throws IOException {
+        java.util.concurrent.CompletableFuture<EmbeddedPostgres> target = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return start(16, root.resolve("pg16/data"), 0);
+            }
+            catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        EmbeddedPostgres source = start(13, root.resolve("pg13/data"), 0);
+        try {
+            return new EmbeddedPostgres[]{ source, target.join() };
+        }
+        catch (java.util.concurrent.CompletionException e) {
+            source.stop();
+            throw e.getCause() instanceof UncheckedIOException u ? u.getCause() : new IOException("PostgreSQL 16 did not start", e.getCause());
+        }
+    }
+
     public int major() {
         return major;
     }

@@ -51,17 +51,8 @@ public final class TestServers {
         long t0 = System.nanoTime();
         try {
             Path root = Files.createTempDirectory("pgshift-it-");
-            EmbeddedPostgres[] pgs = new EmbeddedPostgres[2];
-            Thread t13 = new Thread(() -> pgs[0] = startQuietly(13, root.resolve("pg13/data")));
-            Thread t16 = new Thread(() -> pgs[1] = startQuietly(16, root.resolve("pg16/data")));
-            t13.start();
-            t16.start();
             EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(root.resolve("kafka"));
-            t13.join();
-            t16.join();
-            if (pgs[0] == null || pgs[1] == null) {
-                throw new IllegalStateException("PostgreSQL did not start; see the log above");
-            }
+            EmbeddedPostgres[] pgs = EmbeddedPostgres.startPair(root);
             TestServers servers = new TestServers(root, pgs[0], pgs[1], kafka);
             Runtime.getRuntime().addShutdownHook(new Thread(servers::stopAll, "pgshift-testservers-stop"));
             LOG.info("Test servers up in {} ms: source PG13 :{}, target PG16 :{}, Kafka {}", (System.nanoTime() - t0) / 1_000_000,
@@ -70,20 +61,6 @@ public final class TestServers {
         }
         catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-        catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static EmbeddedPostgres startQuietly(int major, Path data) {
-        try {
-            return EmbeddedPostgres.start(major, data, 0);
-        }
-        catch (IOException e) {
-            LOG.error("PostgreSQL {} failed to start", major, e);
-            return null;
         }
     }
 

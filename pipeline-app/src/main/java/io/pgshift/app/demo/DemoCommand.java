@@ -14,9 +14,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,7 +37,6 @@ import io.pgshift.testkit.EmbeddedPostgres;
         description = "Run a real online migration on this machine: PostgreSQL 13 -> 16 through an embedded Kafka broker, under writes.")
 public final class DemoCommand implements Callable<Integer> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DemoCommand.class);
     private static final String DB = "shop";
 
     @Option(names = "--work-dir", defaultValue = ".pgshift/demo", description = "Where the demo keeps its servers' data (wiped at start). Default: ${DEFAULT-VALUE}")
@@ -58,14 +54,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Files.createDirectories(root);
         out.println("pgshift demo: starting PostgreSQL 13 (source) and 16 (target) in " + root);
-        EmbeddedPostgres[] pg = new EmbeddedPostgres[2];
-        Thread t16 = new Thread(() -> pg[1] = startQuietly(16, root.resolve("pg16/data")));
-        t16.start();
-        pg[0] = EmbeddedPostgres.start(13, root.resolve("pg13/data"), 0);
-        t16.join();
-        if (pg[1] == null) {
-            throw new IllegalStateException("PostgreSQL 16 did not start; see the log");
-        }
+        EmbeddedPostgres[] pg = EmbeddedPostgres.startPair(root);
         try (EmbeddedPostgres source = pg[0]; EmbeddedPostgres target = pg[1]) {
             source.createDatabase(DB);
             long t0 = System.nanoTime();
@@ -90,9 +79,7 @@ public final class DemoCommand implements Callable<Integer> {
                 "workDir: " + root.resolve("work"),
                 "");
         MigrationConfig config = new MigrationConfigLoader(System::getenv).parse(yaml, "demo configuration");
-        DemoWriter writer = new DemoWriter(source.endpoint("source"), DB);
-        Thread writerThread = new Thread(writer, "pgshift-demo-writer");
-        writerThread.start();
+        DemoWriter writer = new DemoWriter(source.endpoint("source"), DB).start("pgshift-demo-writer");
         out.println("A writer keeps inserting, updating and deleting rows on the source; starting the migration");
         long start = System.nanoTime();
         try (Pipeline pipeline = Pipeline.start(config); ProgressReporter progress = ProgressReporter.start(pipeline, Duration.ofSeconds(5))) {
@@ -106,7 +93,6 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("Streaming changes; measuring the time from a source commit until the row is visible on the target");
             List<Long> latencies = probeLatency(source, target, 25, Duration.ofSeconds(Math.max(5, streamSeconds)));
             writer.stop();
-            writerThread.join();
             if (writer.failure() != null) {
                 throw new IllegalStateException("The demo writer failed: " + writer.failure().getMessage(), writer.failure());
             }
@@ -122,7 +108,6 @@ public final class DemoCommand implements Callable<Integer> {
         }
         finally {
             writer.stop();
-            writerThread.join();
         }
     }
 
@@ -185,16 +170,6 @@ public final class DemoCommand implements Callable<Integer> {
         else {
             out.println("RESULT: target differs from source:");
             comparison.mismatches().forEach(m -> out.println("  " + m));
-        }
-    }
-
-    private static EmbeddedPostgres startQuietly(int major, Path data) {
-        try {
-            return EmbeddedPostgres.start(major, data, 0);
-        }
-        catch (Exception e) {
-            LOG.error("PostgreSQL {} failed to start: {}", major, e.getMessage());
-            return null;
         }
     }
 }

@@ -69,7 +69,7 @@ class CrashRecoveryIT {
         }
         finally {
             writer.stop();
-            keepLogs(work, db);
+            keepLogs(work, db, List.of("run1.log", "run2.log"));
         }
         TestMigrations.assertTargetEqualsSource(servers, db);
         assertThat(count(servers, db, "SELECT count(*) FROM (SELECT id, rev, op FROM applied_audit WHERE op <> 'DELETE'"
@@ -103,7 +103,7 @@ class CrashRecoveryIT {
         }
         finally {
             writer.stop();
-            keepLogs(work, db);
+            keepLogs(work, db, List.of("run1.log", "run2.log"));
         }
         TestMigrations.assertTargetEqualsSource(servers, db);
     }
@@ -150,23 +150,23 @@ class CrashRecoveryIT {
     }
 
     /** The child processes' logs outlive the test servers' folder, for whoever reads a failure. */
-    private static void keepLogs(Path work, String db) throws java.io.IOException {
+    static void keepLogs(Path work, String db, List<String> logs) throws java.io.IOException {
         Path keep = Files.createDirectories(Path.of("target", "it-logs", db));
-        for (String log : List.of("run1.log", "run2.log")) {
+        for (String log : logs) {
             if (Files.exists(work.resolve(log))) {
                 Files.copy(work.resolve(log), keep.resolve(log), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
     }
 
-    private static long count(TestServers servers, String db, String sql) throws Exception {
+    static long count(TestServers servers, String db, String sql) throws Exception {
         try (Connection t = servers.target().connect(db); Statement st = t.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
     }
 
-    private static Process startPipeline(Path config, Path log) throws Exception {
+    static Process startPipeline(Path config, Path log) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx768m");

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,9 +120,7 @@ public final class MigrationConfigLoader {
     /** Unknown keys are errors; the message lists the valid keys and the likely one meant. */
     private void checkKeys(ObjectNode node, String declaredParent, String actualParent) {
         List<ConfigKey> allowed = MigrationConfigDef.children(declaredParent);
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> f = fields.next();
+        for (Map.Entry<String, JsonNode> f : node.properties()) {
             String declared = declaredParent.isEmpty() ? f.getKey() : declaredParent + "." + f.getKey();
             String actual = actualParent.isEmpty() ? f.getKey() : actualParent + "." + f.getKey();
             ConfigKey key = MigrationConfigDef.keys().get(declared);
@@ -210,7 +207,7 @@ public final class MigrationConfigLoader {
                     throw new ConfigException(actual, "must be a mapping of keys to values");
                 }
                 Map<String, String> map = new LinkedHashMap<>();
-                node.fields().forEachRemaining(e -> {
+                node.properties().forEach(e -> {
                     requireScalar(e.getValue(), actual + "." + e.getKey(), "a text value");
                     map.put(e.getKey(), substitute(e.getValue().asText(), actual + "." + e.getKey()));
                 });

@@ -1,0 +1,75 @@
+package io.pgshift.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import io.pgshift.testkit.TestServers;
+
+/**
+ * {@code pgshift migrate} as an operator runs it: its own embedded Kafka broker with data in the work
+ * directory, stopped by a signal (as Ctrl-C does) and started again, resuming where it stopped.
+ */
+class MigrateCommandIT {
+
+    @Test
+    void stopsCleanlyOnASignalAndResumesWithItsEmbeddedBroker() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("cli");
+        try (Connection c = servers.source().connect(db)) {
+            Ledger.create(c, 5_000);
+        }
+        Path work = servers.newFolder("cli");
+        Path config = work.resolve("migration.yaml");
+        Files.writeString(config, TestMigrations.yaml(servers, "cli" + db.replaceAll("[^a-z0-9]", ""), db, work.resolve("state"))
+                .replace("bootstrap: \"" + servers.bootstrapServers() + "\"", "bootstrap: embedded"));
+
+        Ledger writer = Ledger.start(servers.source().endpoint("source"), db);
+        try {
+            Process first = CrashRecoveryIT.startPipeline(config, work.resolve("run1.log"));
+            await("streaming").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptionsInstanceOf(java.sql.SQLException.class)
+                    .until(() -> {
+                        assertThat(first.isAlive()).as("log in %s", work.resolve("run1.log")).isTrue();
+                        return CrashRecoveryIT.count(servers, db, "SELECT count(*) FROM pgshift.apply_progress WHERE source_lsn IS NOT NULL") > 0;
+                    });
+            first.destroy(); // SIGTERM: the shutdown hook stops capture, appliers and broker
+            assertThat(first.waitFor(90, TimeUnit.SECONDS)).as("stopped within 90 s").isTrue();
+            String log1 = Files.readString(work.resolve("run1.log"));
+            assertThat(log1).contains("Stopping: the capture and the appliers finish their current batch").contains("Migration '")
+                    .contains("Embedded Kafka broker on 127.0.0.1");
+            assertThat(Files.exists(work.resolve("state/kafka/log/meta.properties"))).as("broker data kept in the work directory").isTrue();
+
+            Process second = CrashRecoveryIT.startPipeline(config, work.resolve("run2.log"));
+            try {
+                long resumedAt = writer.transactions();
+                await("writes after the restart").atMost(Duration.ofMinutes(1)).until(() -> writer.transactions() > resumedAt + 300);
+                writer.stop();
+                await("caught up").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                        .untilAsserted(() -> {
+                            assertThat(second.isAlive()).as("log in %s", work.resolve("run2.log")).isTrue();
+                            TestMigrations.assertTargetEqualsSource(servers, db);
+                        });
+            }
+            finally {
+                second.destroy();
+                second.waitFor(90, TimeUnit.SECONDS);
+            }
+            assertThat(Files.readString(work.resolve("run2.log"))).contains("resumes streaming from its committed offset")
+                    .contains("resume from the target's watermark");
+        }
+        finally {
+            writer.stop();
+            CrashRecoveryIT.keepLogs(work, db, List.of("run1.log", "run2.log"));
+        }
+        TestMigrations.assertTargetEqualsSource(servers, db);
+    }
+}

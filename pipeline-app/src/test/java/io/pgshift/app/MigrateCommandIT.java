@@ -20,6 +20,9 @@ import io.pgshift.testkit.TestServers;
  */
 class MigrateCommandIT {
 
+    /** The servers trust loopback connections, so this password is never needed, but it is configured: it must never be printed. */
+    private static final String SECRET = "pgshift-Secret-4f9c2a";
+
     @Test
     void stopsCleanlyOnASignalAndResumesWithItsEmbeddedBroker() throws Exception {
         TestServers servers = TestServers.get();
@@ -30,7 +33,8 @@ class MigrateCommandIT {
         Path work = servers.newFolder("cli");
         Path config = work.resolve("migration.yaml");
         Files.writeString(config, TestMigrations.yaml(servers, "cli" + db.replaceAll("[^a-z0-9]", ""), db, work.resolve("state"))
-                .replace("bootstrap: \"" + servers.bootstrapServers() + "\"", "bootstrap: embedded"));
+                .replace("bootstrap: \"" + servers.bootstrapServers() + "\"", "bootstrap: embedded")
+                .replace("user: postgres }", "user: postgres, password: \"" + SECRET + "\" }"));
 
         Ledger writer = Ledger.start(servers.source().endpoint("source"), db);
         try {
@@ -65,6 +69,10 @@ class MigrateCommandIT {
             }
             assertThat(Files.readString(work.resolve("run2.log"))).contains("resumes streaming from its committed offset")
                     .contains("resume from the target's watermark");
+            for (String log : List.of("run1.log", "run2.log")) {
+                assertThat(Files.readString(work.resolve(log))).as("%s shows the effective configuration, masked", log)
+                        .contains("password ******").doesNotContain(SECRET);
+            }
         }
         finally {
             writer.stop();

@@ -51,12 +51,7 @@ class CrashRecoveryIT {
         Ledger writer = Ledger.start(servers.source().endpoint("source"), db);
         try {
             Process first = startPipeline(config, work.resolve("run1.log"));
-            await("changes streaming (a watermark with a source LSN)").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
-                    .ignoreExceptionsInstanceOf(java.sql.SQLException.class)
-                    .until(() -> {
-                        assertThat(first.isAlive()).as("pipeline process alive; log in %s", work.resolve("run1.log")).isTrue();
-                        return count(servers, db, "SELECT count(*) FROM pgshift.apply_progress WHERE source_lsn IS NOT NULL") > 0;
-                    });
+            awaitStreaming(servers, db, first, work.resolve("run1.log"));
             long streamingSince = writer.transactions();
             await("a few seconds of streaming").atMost(Duration.ofMinutes(1)).until(() -> writer.transactions() > streamingSince + 600);
             first.destroyForcibly(); // SIGKILL: no shutdown hook, no final offset commit
@@ -157,6 +152,16 @@ class CrashRecoveryIT {
                 Files.copy(work.resolve(log), keep.resolve(log), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
+    }
+
+    /** Waits until the applier has applied streamed changes (a watermark carries a source LSN only then), while the process lives. */
+    static void awaitStreaming(TestServers servers, String db, Process pipeline, Path log) {
+        await("changes streaming (a watermark with a source LSN)").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+                .ignoreExceptionsInstanceOf(java.sql.SQLException.class)
+                .until(() -> {
+                    assertThat(pipeline.isAlive()).as("pipeline process alive; log in %s", log).isTrue();
+                    return count(servers, db, "SELECT count(*) FROM pgshift.apply_progress WHERE source_lsn IS NOT NULL") > 0;
+                });
     }
 
     static long count(TestServers servers, String db, String sql) throws Exception {

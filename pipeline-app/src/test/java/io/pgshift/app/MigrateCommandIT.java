@@ -39,12 +39,7 @@ class MigrateCommandIT {
         Ledger writer = Ledger.start(servers.source().endpoint("source"), db);
         try {
             Process first = CrashRecoveryIT.startPipeline(config, work.resolve("run1.log"));
-            await("streaming").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
-                    .ignoreExceptionsInstanceOf(java.sql.SQLException.class)
-                    .until(() -> {
-                        assertThat(first.isAlive()).as("log in %s", work.resolve("run1.log")).isTrue();
-                        return CrashRecoveryIT.count(servers, db, "SELECT count(*) FROM pgshift.apply_progress WHERE source_lsn IS NOT NULL") > 0;
-                    });
+            CrashRecoveryIT.awaitStreaming(servers, db, first, work.resolve("run1.log"));
             first.destroy(); // SIGTERM: the shutdown hook stops capture, appliers and broker
             assertThat(first.waitFor(90, TimeUnit.SECONDS)).as("stopped within 90 s").isTrue();
             String log1 = Files.readString(work.resolve("run1.log"));

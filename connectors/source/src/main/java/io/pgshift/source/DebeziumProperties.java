@@ -83,10 +83,14 @@ public final class DebeziumProperties {
         return p;
     }
 
-    /** Debezium matches {@code schema.table} against regular expressions: quote every character that means something there. */
+    /**
+     * Debezium matches {@code schema.table} against comma-separated regular expressions, compiled
+     * case-insensitively: quote every character that means something there, and turn case-insensitivity
+     * off ({@code (?-i)}), so that selecting {@code "Items"} never also captures {@code items}.
+     */
     static String includeList(Collection<TableId> tables) {
         return java.util.stream.Stream.concat(tables.stream(), java.util.stream.Stream.of(SourceSetup.FENCE_TABLE))
-                .map(t -> escape(t.schema()) + "\\." + escape(t.table()))
+                .map(t -> "(?-i)" + escape(t.schema()) + "\\." + escape(t.table()))
                 .collect(Collectors.joining(","));
     }
 

@@ -1,0 +1,45 @@
+package io.pgshift.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.Test;
+
+import io.debezium.function.Predicates;
+import io.pgshift.core.TableId;
+
+/** The table include list, read by Debezium's own filter exactly as the connector reads it. */
+class DebeziumPropertiesTest {
+
+    private static Predicate<String> debeziumFilter(List<TableId> tables) {
+        return Predicates.includes(DebeziumProperties.includeList(tables), Function.identity());
+    }
+
+    @Test
+    void selectsExactlyTheTablesEvenWhenNamesDifferOnlyInCaseOrHoldRegexCharacters() {
+        Predicate<String> filter = debeziumFilter(List.of(new TableId("public", "Items"), new TableId("public", "a,b"),
+                new TableId("s.x", "t(1)+"), new TableId("public", "Ünïcødé \"q\"")));
+        assertThat(filter.test("public.Items")).isTrue();
+        assertThat(filter.test("public.items")).as("case matters in PostgreSQL names").isFalse();
+        assertThat(filter.test("public.a,b")).isTrue();
+        assertThat(filter.test("s.x.t(1)+")).isTrue();
+        assertThat(filter.test("s.x.t(1)")).isFalse();
+        assertThat(filter.test("sAx.t(1)+")).as("a dot is not a wildcard").isFalse();
+        assertThat(filter.test("public.Ünïcødé \"q\"")).isTrue();
+        assertThat(filter.test("pgshift.fence")).as("the fence table is always captured").isTrue();
+        assertThat(filter.test("public.other")).isFalse();
+    }
+
+    @Test
+    void ownedPropertiesAreTheOnesPgshiftSets() {
+        CaptureConfig config = new CaptureConfig(new io.pgshift.core.MigrationNames("shop"),
+                io.pgshift.core.PgEndpoint.of("source", "127.0.0.1", 5432, "postgres", io.pgshift.core.Secret.of("pw")), "db",
+                io.pgshift.core.TableSelection.all(), "127.0.0.1:9092", java.util.Map.of(), 1, (short) 1, java.util.Map.of(), 0);
+        java.util.Properties p = DebeziumProperties.build(config, List.of(new TableId("public", "t")));
+        assertThat(p.stringPropertyNames()).containsAll(DebeziumProperties.OWNED);
+        assertThat(DebeziumProperties.masked(p)).containsEntry("database.password", "******").containsEntry("slot.name", "pgshift_shop_db");
+    }
+}

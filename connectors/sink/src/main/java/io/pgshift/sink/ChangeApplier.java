@@ -39,7 +39,9 @@ import io.pgshift.core.change.SourcePosition;
 public final class ChangeApplier implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChangeApplier.class);
-    private static final int MAX_ATTEMPTS = 6;
+    /** Retries of a transient failure: with the backoff below, about four minutes, long enough for a target restart or failover. */
+    private static final int MAX_ATTEMPTS = 20;
+    private static final long MAX_BACKOFF_MS = 15_000L;
 
     private final PgEndpoint target;
     private final String database;
@@ -180,7 +182,7 @@ public final class ChangeApplier implements AutoCloseable {
                 if (!SqlErrors.isTransient(e)) {
                     throw locate(records, e);
                 }
-                long backoff = Math.min(10_000L, 250L << attempt);
+                long backoff = Math.min(MAX_BACKOFF_MS, 250L << Math.min(attempt, 10));
                 LOG.warn("Applying {} records to target database '{}' failed (attempt {} of {}, SQLState {}): {}; retrying in {} ms",
                         records.size(), database, attempt, MAX_ATTEMPTS, e.getSQLState(), e.getMessage(), backoff);
                 closeConnection();

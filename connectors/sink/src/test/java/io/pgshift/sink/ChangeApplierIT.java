@@ -114,6 +114,21 @@ class ChangeApplierIT {
         assertThat(rows(db, "SELECT count(*) FROM guarded")).isEqualTo("1");
     }
 
+    @Test
+    void aLostTargetConnectionIsReopenedAndTheBatchApplied() throws Exception {
+        String db = createTarget();
+        ApplierStats stats = new ApplierStats();
+        try (ChangeApplier a = new ChangeApplier(TestServers.get().target().endpoint("target"), db, "pgshift-applier-lost", stats, Clock.systemUTC())) {
+            a.apply(List.of(change(0, ChangeOp.CREATE, 1, "before", 1, 10, 11)));
+            assertThat(rows(db, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pgshift-applier-lost'"))
+                    .as("applier sessions ended").isEqualTo("1");
+            a.apply(List.of(change(1, ChangeOp.CREATE, 2, "after", 2, 20, 21), change(2, ChangeOp.UPDATE, 1, "before'", 3, 30, 31)));
+        }
+        assertThat(rows(db, "SELECT string_agg(id || ':' || name, ',' ORDER BY id) FROM \"Items\"")).isEqualTo("1:before',2:after");
+        assertThat(rows(db, "SELECT next_offset FROM pgshift.apply_progress")).isEqualTo("3");
+        assertThat(stats.applied()).isEqualTo(3);
+    }
+
     private static String rows(String db, String sql) throws Exception {
         try (Connection c = TestServers.get().target().connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();

@@ -204,7 +204,10 @@ public final class CaptureEngine implements AutoCloseable {
 
     private void writeHeartbeat() {
         try (Connection c = config.source().connect(config.database(), "pgshift-heartbeat")) {
-            SourceSetup.insertFence(c, "heartbeat");
+            c.setAutoCommit(false);
+            long id = SourceSetup.insertFence(c, "heartbeat");
+            SourceSetup.trimFences(c, id);
+            c.commit();
         }
         catch (SQLException | RuntimeException e) {
             LOG.warn("Could not write the heartbeat row to pgshift.fence in source database '{}': {}", config.database(), e.getMessage());

@@ -101,6 +101,17 @@ public final class SourceSetup {
         }
     }
 
+    /** Rows of {@code pgshift.fence} kept; older ones are deleted with each heartbeat, so the table stays small. */
+    static final int FENCES_KEPT = 1000;
+
+    /** Deletes all but the newest {@link #FENCES_KEPT} fence rows. */
+    public static void trimFences(Connection connection, long newestId) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("DELETE FROM pgshift.fence WHERE id <= ?")) {
+            ps.setLong(1, newestId - FENCES_KEPT);
+            ps.executeUpdate();
+        }
+    }
+
     /** Inserts a fence row and returns its id. */
     public static long insertFence(Connection connection, String kind) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement("INSERT INTO pgshift.fence (kind) VALUES (?) RETURNING id")) {

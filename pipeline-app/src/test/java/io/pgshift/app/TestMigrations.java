@@ -36,12 +36,47 @@ final class TestMigrations {
         return new MigrationConfigLoader(System::getenv).parse(yaml(servers, name, database, workDir), name);
     }
 
+    /** The rows (as text) one side has and the other lacks, to say how a table differs. */
+    static String differingRows(Connection s, Connection t, io.pgshift.core.TableId table) throws java.sql.SQLException {
+        java.util.Set<String> source = rows(s, table);
+        java.util.Set<String> target = rows(t, table);
+        java.util.Set<String> onlySource = new java.util.TreeSet<>(source);
+        onlySource.removeAll(target);
+        java.util.Set<String> onlyTarget = new java.util.TreeSet<>(target);
+        onlyTarget.removeAll(source);
+        return table + " only in source: " + onlySource.stream().limit(20).map(r -> r.length() > 300 ? r.substring(0, 300) + "..." : r).toList()
+                + "\n" + table + " only in target: " + onlyTarget.stream().limit(20).map(r -> r.length() > 300 ? r.substring(0, 300) + "..." : r).toList() + "\n";
+    }
+
+    private static java.util.Set<String> rows(Connection c, io.pgshift.core.TableId table) throws java.sql.SQLException {
+        java.util.Set<String> rows = new java.util.HashSet<>();
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (java.sql.Statement st = c.createStatement()) {
+            st.execute(io.pgshift.core.SqlResource.load("session-text-format.sql"));
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT t::text FROM " + table.quoted() + " AS t")) {
+                while (rs.next()) {
+                    rows.add(String.valueOf(rs.getString(1)));
+                }
+            }
+        }
+        finally {
+            c.rollback();
+            c.setAutoCommit(auto);
+        }
+        return rows;
+    }
+
     /** Every table of the database: same row count and same md5 over its rows ordered by primary key, on both sides. */
     static TableComparison assertTargetEqualsSource(TestServers servers, String database) throws Exception {
         try (Connection s = servers.source().connect(database); Connection t = servers.target().connect(database)) {
             TableComparison comparison = TableComparator.compare(s, t, TableSelection.all());
             assertThat(comparison.entries()).as("tables compared").isNotEmpty();
-            assertThat(comparison.mismatches()).as("tables that differ:\n%s", comparison).isEmpty();
+            StringBuilder rows = new StringBuilder();
+            for (TableComparison.Entry e : comparison.mismatches()) {
+                rows.append(differingRows(s, t, e.source().table()));
+            }
+            assertThat(comparison.mismatches()).as("tables that differ:\n%s\n%s", comparison, rows).isEmpty();
             return comparison;
         }
     }

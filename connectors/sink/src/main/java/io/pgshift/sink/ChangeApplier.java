@@ -5,7 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import io.pgshift.core.Lsn;
 import io.pgshift.core.PgEndpoint;
 import io.pgshift.core.SqlResource;
+import io.pgshift.core.TableId;
 import io.pgshift.core.change.ChangeEvent;
 import io.pgshift.core.change.ChangeOp;
 import io.pgshift.core.change.SourcePosition;
@@ -49,16 +49,30 @@ public final class ChangeApplier implements AutoCloseable {
     private final ApplierStats stats;
     private final Clock clock;
     private final TargetCatalog catalog;
+    private final SourceRowReader sourceReader;
+    private final ExactValueResolver resolver;
     private final Map<PartitionRef, SourcePosition> lastPositions = new HashMap<>();
     private Connection connection;
 
     public ChangeApplier(PgEndpoint target, String database, String applicationName, ApplierStats stats, Clock clock) {
+        this(target, database, null, null, applicationName, stats, clock);
+    }
+
+    /**
+     * @param source         the source server, to read values the change stream does not carry exactly; may be
+     *                       {@code null}, and then such values stop the applier with an error that says so
+     * @param sourceDatabase the source database
+     */
+    public ChangeApplier(PgEndpoint target, String database, PgEndpoint source, String sourceDatabase, String applicationName,
+                         ApplierStats stats, Clock clock) {
         this.target = Objects.requireNonNull(target);
         this.database = Objects.requireNonNull(database);
         this.applicationName = applicationName;
         this.stats = stats;
         this.clock = clock;
         this.catalog = new TargetCatalog(database);
+        this.sourceReader = source == null ? null : new SourceRowReader(source, Objects.requireNonNull(sourceDatabase, "sourceDatabase"));
+        this.resolver = new ExactValueResolver(catalog, sourceReader);
     }
 
     /**
@@ -80,7 +94,7 @@ public final class ChangeApplier implements AutoCloseable {
                     String commit = rs.getString(4);
                     String lsn = rs.getString(5);
                     if (lsn != null) {
-                        lastPositions.put(p, new SourcePosition(commit == null ? Lsn.INVALID : Lsn.parse(commit), Lsn.parse(lsn)));
+                        lastPositions.put(p, new SourcePosition(commit == null ? Lsn.INVALID : Lsn.parse(commit), Lsn.parse(lsn), rs.getInt(6)));
                     }
                 }
             }
@@ -161,7 +175,8 @@ public final class ChangeApplier implements AutoCloseable {
         SQLException last = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             try {
-                Outcome outcome = applyOnce(records, true);
+                List<SourceRecordRef> resolved = resolver.resolve(connection(), records);
+                Outcome outcome = applyOnce(resolved, true);
                 connection.commit();
                 lastPositions.putAll(outcome.positions);
                 long now = clock.millis();
@@ -170,6 +185,9 @@ public final class ChangeApplier implements AutoCloseable {
                 }
                 for (int i = 0; i < outcome.skipped; i++) {
                     stats.recordSkippedReplay();
+                }
+                if (outcome.superseded > 0) {
+                    LOG.debug("{} changes were superseded: their rows are gone from the source, and later changes remove them", outcome.superseded);
                 }
                 if (outcome.skipped > 0) {
                     LOG.info("Skipped {} changes that a capture restart had written to Kafka again", outcome.skipped);
@@ -196,12 +214,12 @@ public final class ChangeApplier implements AutoCloseable {
     /** Re-runs the batch one record at a time to name the record the target refuses. */
     private ApplyException locate(List<SourceRecordRef> records, SQLException batchError) {
         try {
-            applyOnce(records, false);
+            applyOnce(resolver.resolve(connection(), records), false);
             rollbackQuietly();
             return new ApplyException("The target database '" + database + "' refused a batch (SQLState " + batchError.getSQLState() + ": "
                     + batchError.getMessage() + ") but accepted its records one by one; restart pgshift to retry.", batchError);
         }
-        catch (RecordFailure f) {
+        catch (TableWrite.RecordFailure f) {
             rollbackQuietly();
             SourceRecordRef r = f.record;
             String state = f.cause.getSQLState();
@@ -219,6 +237,7 @@ public final class ChangeApplier implements AutoCloseable {
         final Map<PartitionRef, SourcePosition> positions = new HashMap<>();
         final List<ChangeEvent> applied = new ArrayList<>();
         int skipped;
+        int superseded;
     }
 
     private static final class Progress {
@@ -232,7 +251,7 @@ public final class ChangeApplier implements AutoCloseable {
         Outcome outcome = new Outcome();
         Map<PartitionRef, Progress> progress = new LinkedHashMap<>();
         Map<PartitionRef, SourcePosition> positions = new HashMap<>(lastPositions);
-        PendingStatement pending = null;
+        Map<TableId, TableWrite> pending = new LinkedHashMap<>();
         for (SourceRecordRef record : records) {
             Progress p = progress.computeIfAbsent(record.partition(), k -> new Progress());
             p.nextOffset = record.offset() + 1;
@@ -250,20 +269,26 @@ public final class ChangeApplier implements AutoCloseable {
                 positions.put(record.partition(), event.position());
                 p.position = event.position();
             }
+            if (record.superseded()) {
+                outcome.superseded++;
+                continue;
+            }
             TargetTable table = catalog.table(c, event.table());
-            Shape shape = Shape.of(table, event);
-            if (pending != null && (!batched || !pending.shape.equals(shape))) {
-                pending.flush();
-                pending = null;
+            WriteShape shape = WriteShape.of(table, event);
+            TableWrite write = pending.get(event.table());
+            if (write != null && (!batched || !write.accepts(shape))) {
+                write.flush(c);
+                write = null;
             }
-            if (pending == null) {
-                pending = new PendingStatement(c, shape);
+            if (write == null) {
+                write = TableWrite.create(shape, batched);
+                pending.put(event.table(), write);
             }
-            pending.add(record);
+            write.add(record);
             outcome.applied.add(event);
         }
-        if (pending != null) {
-            pending.flush();
+        for (TableWrite write : pending.values()) {
+            write.flush(c);
         }
         try (PreparedStatement ps = c.prepareStatement(SqlStatements.WATERMARK)) {
             for (Map.Entry<PartitionRef, Progress> e : progress.entrySet()) {
@@ -273,142 +298,14 @@ public final class ChangeApplier implements AutoCloseable {
                 ps.setLong(3, p.nextOffset);
                 ps.setString(4, p.position == null || !p.position.previousCommitLsn().isValid() ? null : p.position.previousCommitLsn().toString());
                 ps.setString(5, p.position == null ? null : p.position.lsn().toString());
-                ps.setLong(6, p.count);
+                ps.setInt(6, p.position == null ? 0 : p.position.step());
+                ps.setLong(7, p.count);
                 ps.addBatch();
             }
             ps.executeBatch();
         }
         outcome.positions.putAll(positions);
         return outcome;
-    }
-
-    /** What a statement looks like: records of one shape share one prepared statement and one JDBC batch. */
-    private record Shape(TargetTable table, Kind kind, List<String> columns, List<String> keyColumns) {
-
-        enum Kind { UPSERT, UPDATE, DELETE, TRUNCATE }
-
-        static Shape of(TargetTable table, ChangeEvent event) {
-            ChangeOp op = event.op();
-            if (op == ChangeOp.TRUNCATE) {
-                return new Shape(table, Kind.TRUNCATE, List.of(), List.of());
-            }
-            if (op == ChangeOp.DELETE) {
-                return new Shape(table, Kind.DELETE, List.of(), event.keyColumns());
-            }
-            if (table.keyColumns().isEmpty()) {
-                throw new ApplyException("Target table " + table.id() + " has no primary key, which the applier needs to match rows."
-                        + " Add the source's primary key to the target table, then restart pgshift.", null);
-            }
-            List<String> columns = new ArrayList<>();
-            boolean unchanged = false;
-            for (Map.Entry<String, String> e : event.after().entrySet()) {
-                String column = e.getKey();
-                if (!table.hasColumn(column)) {
-                    throw new ApplyException("Target table " + table.id() + " has no column \"" + column + "\", which the source sends."
-                            + " Add the column to the target table (or copy the schema again), then restart pgshift.", null);
-                }
-                if (table.generated().contains(column)) {
-                    continue;
-                }
-                if (ChangeEvent.isUnchanged(e.getValue())) {
-                    unchanged = true;
-                    continue;
-                }
-                columns.add(column);
-            }
-            if (unchanged && op == ChangeOp.UPDATE) {
-                return new Shape(table, Kind.UPDATE, columns, event.keyColumns());
-            }
-            return new Shape(table, Kind.UPSERT, columns, List.of());
-        }
-
-        String sql() {
-            return switch (kind) {
-                case UPSERT -> SqlStatements.upsert(table, columns);
-                case UPDATE -> SqlStatements.update(table, columns, keyColumns);
-                case DELETE -> SqlStatements.delete(table, keyColumns);
-                case TRUNCATE -> SqlStatements.truncate(table);
-            };
-        }
-    }
-
-    /** Records of one shape waiting to go to the target as one JDBC batch. */
-    private static final class PendingStatement {
-        final Shape shape;
-        final PreparedStatement statement;
-        final List<SourceRecordRef> records = new ArrayList<>();
-
-        PendingStatement(Connection c, Shape shape) throws SQLException {
-            this.shape = shape;
-            this.statement = c.prepareStatement(shape.sql());
-        }
-
-        void add(SourceRecordRef record) throws SQLException {
-            ChangeEvent e = record.event();
-            int i = 1;
-            switch (shape.kind) {
-                case UPSERT -> {
-                    for (String column : shape.columns) {
-                        bind(i++, e.after().get(column));
-                    }
-                }
-                case UPDATE -> {
-                    for (String column : shape.columns) {
-                        bind(i++, e.after().get(column));
-                    }
-                    for (String column : shape.keyColumns) {
-                        bind(i++, e.key().get(column));
-                    }
-                }
-                case DELETE -> {
-                    for (String column : shape.keyColumns) {
-                        bind(i++, e.key().get(column));
-                    }
-                }
-                case TRUNCATE -> {
-                }
-            }
-            statement.addBatch();
-            records.add(record);
-        }
-
-        private void bind(int index, String text) throws SQLException {
-            // Untyped: the target parses the text with the column's own input function.
-            if (text == null) {
-                statement.setNull(index, Types.OTHER);
-            }
-            else {
-                statement.setObject(index, text, Types.OTHER);
-            }
-        }
-
-        void flush() throws SQLException {
-            try {
-                statement.executeBatch();
-            }
-            catch (SQLException e) {
-                SQLException cause = e.getNextException() != null ? e.getNextException() : e;
-                if (records.size() == 1) {
-                    throw new RecordFailure(records.get(0), cause);
-                }
-                throw cause;
-            }
-            finally {
-                statement.close();
-            }
-        }
-    }
-
-    /** The one record a single-record statement failed on. */
-    private static final class RecordFailure extends SQLException {
-        final transient SourceRecordRef record;
-        final SQLException cause;
-
-        RecordFailure(SourceRecordRef record, SQLException cause) {
-            super(cause.getMessage(), cause.getSQLState(), cause);
-            this.record = record;
-            this.cause = cause;
-        }
     }
 
     private Connection connection() throws SQLException {
@@ -418,6 +315,8 @@ public final class ChangeApplier implements AutoCloseable {
             try (Statement st = connection.createStatement()) {
                 st.execute("SET session_replication_role = replica");
                 st.execute("SET statement_timeout = 0");
+                // Values arrive as text: parse them under fixed settings (time zone, date and interval styles, lc_monetary).
+                st.execute(SqlResource.load("session-text-format.sql").replace("SET LOCAL", "SET"));
                 st.execute(SqlResource.load("/io/pgshift/sink/sql/apply-progress.sql"));
             }
             connection.commit();
@@ -466,5 +365,8 @@ public final class ChangeApplier implements AutoCloseable {
     public synchronized void close() {
         rollbackQuietly();
         closeConnection();
+        if (sourceReader != null) {
+            sourceReader.close();
+        }
     }
 }

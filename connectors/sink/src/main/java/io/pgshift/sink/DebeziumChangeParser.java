@@ -28,7 +28,7 @@ public final class DebeziumChangeParser {
             return null;
         }
         Struct source = envelope.getStruct("source");
-        TableId table = new TableId(source.getString("schema"), source.getString("table"));
+        TableId table = new TableId(repairName(source.getString("schema")), repairName(source.getString("table")));
         ChangeOp op = ChangeOp.fromCode(envelope.getString("op"));
         Map<String, String> keyValues = key instanceof Struct k ? columns(k) : Map.of();
         Map<String, String> after = Map.of();
@@ -39,7 +39,8 @@ public final class DebeziumChangeParser {
             }
             after = columns(a);
         }
-        else if (op == ChangeOp.DELETE && keyValues.isEmpty()) {
+        if ((op == ChangeOp.DELETE || op == ChangeOp.UPDATE) && keyValues.isEmpty()) {
+            // No primary key: with REPLICA IDENTITY FULL the old row, every column, identifies the row.
             Struct before = envelope.getStruct("before");
             if (before != null) {
                 keyValues = columns(before);
@@ -53,9 +54,39 @@ public final class DebeziumChangeParser {
     private static Map<String, String> columns(Struct struct) {
         Map<String, String> values = new LinkedHashMap<>();
         for (Field f : struct.schema().fields()) {
-            values.put(f.name(), PgTextValues.render(f.schema(), struct.get(f)));
+            values.put(repairName(f.name()), PgTextValues.render(f.schema(), struct.get(f)));
         }
         return values;
+    }
+
+    /**
+     * Debezium's pgoutput decoder reads the names in a relation message byte by byte into sign-extended
+     * chars, so a non-ASCII name ("Größe") arrives as chars U+FF80..U+FFFF, one per UTF-8 byte. Those chars
+     * cannot appear in a real identifier's UTF-8 decoding in that pattern, so the name is rebuilt from the bytes.
+     */
+    static String repairName(String name) {
+        if (name == null) {
+            return null;
+        }
+        boolean mangled = false;
+        for (int i = 0; i < name.length(); i++) {
+            if (name.charAt(i) >= '\uFF80') {
+                mangled = true;
+                break;
+            }
+        }
+        if (!mangled) {
+            return name;
+        }
+        byte[] bytes = new byte[name.length()];
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 0x80 && c < '\uFF80') {
+                return name; // a real non-ASCII character: not Debezium's mangling
+            }
+            bytes[i] = (byte) c;
+        }
+        return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static SourcePosition position(ChangeOp op, Struct source) {
@@ -70,7 +101,9 @@ public final class DebeziumChangeParser {
         }
         // Debezium writes ["<commit lsn of the previous transaction>","<lsn of this change>"], numbers as strings or null.
         String[] parts = sequence.replaceAll("[\\[\\]\" ]", "").split(",");
-        return new SourcePosition(lsnPart(parts, 0), lsnPart(parts, 1));
+        SourcePosition position = new SourcePosition(lsnPart(parts, 0), lsnPart(parts, 1));
+        // A key change is a delete and an insert at the same LSN; every insert is ordered after a delete there.
+        return op == ChangeOp.CREATE ? position.secondStep() : position;
     }
 
     private static Lsn lsnPart(String[] parts, int i) {

@@ -1,162 +1,65 @@
 package io.pgshift.sink;
 
-import java.sql.SQLException;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.connect.data.SchemaAndValue;
-import org.apache.kafka.connect.json.JsonConverter;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import io.pgshift.core.change.ChangeEvent;
 
 /**
- * Drives a {@link ChangeApplier} from a plain {@link KafkaConsumer}: polls the table topics, applies each
- * poll in one target transaction, and on every assignment seeks to the watermark stored in the target.
- * Kafka's committed offsets follow the target (for monitoring with standard tools) but are never trusted
- * for resuming.
+ * The applier of one target database in the single-process mode: {@code workers} {@link ApplierWorker}s in
+ * one consumer group, each with its own consumer and target connection. Kafka spreads the table topics'
+ * partitions over them; each partition is applied in order by exactly one worker. If one worker fails,
+ * the others stop too, and {@link #finished()} completes with that failure.
  */
 public final class KafkaApplierLoop implements Runnable, AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(KafkaApplierLoop.class);
-
     private final ApplierConfig config;
-    private final ChangeApplier applier;
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final JsonConverter keyConverter = new JsonConverter();
-    private final JsonConverter valueConverter = new JsonConverter();
+    private final List<ApplierWorker> workers = new ArrayList<>();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
-    private final Map<TopicPartition, Long> applied = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile boolean stopping;
 
     public KafkaApplierLoop(ApplierConfig config, ApplierStats stats) {
         this.config = config;
-        this.applier = new ChangeApplier(config.target(), config.database(), "pgshift-applier", stats, Clock.systemUTC());
-        Map<String, Object> props = new HashMap<>(config.kafkaProperties());
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId() + ".consumer");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxPollRecords()));
-        props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "900000");
-        props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 * 1024 * 1024));
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(64 * 1024 * 1024));
-        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        keyConverter.configure(Map.of("schemas.enable", "true"), true);
-        valueConverter.configure(Map.of("schemas.enable", "true", "replace.null.with.default", "false"), false);
+        for (int i = 0; i < config.workers(); i++) {
+            workers.add(new ApplierWorker(config, stats, i));
+        }
     }
 
     @Override
     public void run() {
-        try {
-            consumer.subscribe(config.topics(), new Rebalance());
-            while (!stopping) {
-                ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(500));
-                if (polled.isEmpty()) {
-                    continue;
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 1; i < workers.size(); i++) {
+            Thread t = new Thread(workers.get(i), Thread.currentThread().getName() + "-" + i);
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+        }
+        for (ApplierWorker w : workers) {
+            w.finished().whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    workers.forEach(ApplierWorker::close);
                 }
-                List<SourceRecordRef> records = new ArrayList<>(polled.count());
-                Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-                for (ConsumerRecord<byte[], byte[]> r : polled) {
-                    PartitionRef p = new PartitionRef(r.topic(), r.partition());
-                    records.add(new SourceRecordRef(p, r.offset(), parse(r)));
-                    commit.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-                }
-                applier.apply(records);
-                commit.forEach((tp, om) -> applied.put(tp, om.offset()));
-                consumer.commitAsync(commit, null);
-            }
-            finished.complete(null);
+            });
         }
-        catch (WakeupException e) {
-            finished.complete(null);
-        }
-        catch (RuntimeException e) {
-            LOG.error("The applier of target database '{}' stopped: {}", config.database(), e.getMessage());
-            finished.completeExceptionally(e);
-        }
-        finally {
-            try {
-                consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(10)));
-            }
-            catch (RuntimeException e) {
-                LOG.debug("Closing the consumer: {}", e.getMessage());
-            }
-            applier.close();
-        }
-    }
-
-    private ChangeEvent parse(ConsumerRecord<byte[], byte[]> r) {
-        try {
-            SchemaAndValue key = r.key() == null ? SchemaAndValue.NULL : keyConverter.toConnectData(r.topic(), r.key());
-            SchemaAndValue value = r.value() == null ? SchemaAndValue.NULL : valueConverter.toConnectData(r.topic(), r.value());
-            return DebeziumChangeParser.parse(key.schema(), key.value(), value.schema(), value.value());
-        }
-        catch (RuntimeException e) {
-            throw new ApplyException("Cannot read the record at " + r.topic() + "-" + r.partition() + " offset " + r.offset()
-                    + " as a Debezium change event: " + e.getMessage() + ". Is another producer writing to pgshift's topics?", e);
-        }
-    }
-
-    private final class Rebalance implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            // Every applied poll is committed in the target before the next poll: nothing to flush.
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            if (partitions.isEmpty()) {
-                return;
-            }
-            try {
-                Map<PartitionRef, Long> next = applier.nextOffsets(partitions.stream()
-                        .map(tp -> new PartitionRef(tp.topic(), tp.partition())).collect(Collectors.toList()));
-                List<TopicPartition> fresh = new ArrayList<>();
-                for (TopicPartition tp : partitions) {
-                    Long offset = next.get(new PartitionRef(tp.topic(), tp.partition()));
-                    if (offset == null) {
-                        fresh.add(tp);
+        workers.get(0).run();
+        CompletableFuture.allOf(workers.stream().map(ApplierWorker::finished).toArray(CompletableFuture[]::new))
+                .whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        finished.completeExceptionally(failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure);
                     }
                     else {
-                        consumer.seek(tp, offset);
-                        applied.put(tp, offset);
+                        finished.complete(null);
                     }
-                }
-                if (!fresh.isEmpty()) {
-                    consumer.seekToBeginning(fresh);
-                }
-                LOG.info("Applier of target database '{}' assigned {} partitions; {} resume from the target's watermark", config.database(),
-                        partitions.size(), partitions.size() - fresh.size());
-            }
-            catch (SQLException e) {
-                throw new ApplyException("Cannot read the applier's watermark in target database '" + config.database() + "': " + e.getMessage(), e);
-            }
-        }
+                });
     }
 
     /** The next offset to apply per partition, as committed in the target. */
     public Map<TopicPartition, Long> appliedOffsets() {
-        return Map.copyOf(applied);
+        Map<TopicPartition, Long> all = new HashMap<>();
+        workers.forEach(w -> w.appliedOffsets().forEach((tp, offset) -> all.merge(tp, offset, Math::max)));
+        return all;
     }
 
     public String database() {
@@ -169,7 +72,6 @@ public final class KafkaApplierLoop implements Runnable, AutoCloseable {
 
     @Override
     public void close() {
-        stopping = true;
-        consumer.wakeup();
+        workers.forEach(ApplierWorker::close);
     }
 }

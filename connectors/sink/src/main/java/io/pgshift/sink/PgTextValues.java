@@ -21,8 +21,8 @@ import io.pgshift.core.change.ChangeEvent;
  */
 final class PgTextValues {
 
-    /** Debezium's placeholder for a TOASTed column that an UPDATE left unchanged. */
-    static final String UNAVAILABLE = "__debezium_unavailable_value";
+    /** The capture's placeholder for a TOASTed column that an UPDATE left unchanged. */
+    static final String UNAVAILABLE = ChangeEvent.UNCHANGED_TOAST_PLACEHOLDER;
     private static final byte[] UNAVAILABLE_BYTES = UNAVAILABLE.getBytes(StandardCharsets.UTF_8);
 
     private PgTextValues() {
@@ -61,13 +61,15 @@ final class PgTextValues {
             case "org.apache.kafka.connect.data.Date":
                 return dateText(value instanceof java.util.Date d ? Math.floorDiv(d.getTime(), 86_400_000L) : ((Number) value).longValue());
             case "io.debezium.time.Timestamp":
-                return timestampText(((Number) value).longValue() * 1000L);
+                return timestampText(Math.multiplyExact(((Number) value).longValue(), 1000L));
             case "org.apache.kafka.connect.data.Timestamp":
-                return timestampText(((java.util.Date) value).getTime() * 1000L);
+                return timestampText(Math.multiplyExact(((java.util.Date) value).getTime(), 1000L));
             case "io.debezium.time.MicroTimestamp":
                 return timestampText(((Number) value).longValue());
             case "io.debezium.time.NanoTimestamp":
                 return timestampText(Math.floorDiv(((Number) value).longValue(), 1000L));
+            case "io.debezium.time.ZonedTimestamp":
+                return zonedTimestampText(value.toString());
             case "io.debezium.time.Time":
                 return timeText(((Number) value).longValue() * 1000L);
             case "org.apache.kafka.connect.data.Time":
@@ -80,7 +82,9 @@ final class PgTextValues {
                 return bitsText(bytes(value), schema.parameters() == null ? null : schema.parameters().get("length"));
             case "io.debezium.data.geometry.Point":
                 Struct p = (Struct) value;
-                return "(" + doubleText(p.getFloat64("x")) + "," + doubleText(p.getFloat64("y")) + ")";
+                String x = doubleText(p.getFloat64("x"));
+                String y = doubleText(p.getFloat64("y"));
+                return ChangeEvent.isFromSource(x) || ChangeEvent.isFromSource(y) ? ChangeEvent.FROM_SOURCE : "(" + x + "," + y + ")";
             default:
                 return null; // ZonedTimestamp, ZonedTime, Interval, Json, Uuid, Enum, Xml...: their string is PostgreSQL input already
         }
@@ -112,7 +116,14 @@ final class PgTextValues {
         return b;
     }
 
+    /**
+     * A float as PostgreSQL reads it back. Zero is read from the source instead: Kafka's JsonConverter turns
+     * NaN and the infinities (which JSON lacks) into 0, and drops the sign of -0, so a 0 may stand for any of them.
+     */
     static String floatText(float f) {
+        if (f == 0.0f) {
+            return ChangeEvent.FROM_SOURCE;
+        }
         if (Float.isNaN(f)) {
             return "NaN";
         }
@@ -122,7 +133,11 @@ final class PgTextValues {
         return Float.toString(f);
     }
 
+    /** A double as PostgreSQL reads it back; zero is read from the source (see {@link #floatText}). */
     static String doubleText(double d) {
+        if (d == 0.0d) {
+            return ChangeEvent.FROM_SOURCE;
+        }
         if (Double.isNaN(d)) {
             return "NaN";
         }
@@ -132,19 +147,79 @@ final class PgTextValues {
         return Double.toString(d);
     }
 
+    /** Debezium's stand-ins for date 'infinity' and '-infinity' (PostgresValueConverter), outside PostgreSQL's date range. */
+    static final long DATE_POSITIVE_INFINITY = LocalDate.parse("-5877611-06-21").toEpochDay();
+    static final long DATE_NEGATIVE_INFINITY = LocalDate.parse("-5877611-06-22").toEpochDay();
+    /** Debezium's stand-ins for timestamp 'infinity' and '-infinity': PgJDBC's infinity milliseconds read as microseconds. */
+    static final long TIMESTAMP_POSITIVE_INFINITY = 9223372036825200000L;
+    static final long TIMESTAMP_NEGATIVE_INFINITY = -9223372036832400000L;
+    /**
+     * Dates before the Gregorian calendar are read from the source: the snapshot reads them through
+     * java.sql.Date and Timestamp, which switch to the Julian calendar before 1582-10-15 and drop the era.
+     */
+    private static final long MIN_DATE_DAY = LocalDate.of(1583, 1, 1).toEpochDay();
+    private static final long MAX_DATE_DAY = LocalDate.of(5874897, 12, 31).toEpochDay();
+    /**
+     * Timestamps beyond these (microseconds since 1970) are read from the source: Debezium's infinity
+     * stand-ins sit in year 294247, and the last years PostgreSQL can store overflow its conversion.
+     */
+    private static final long MAX_TRUSTED_MICROS = LocalDateTime.of(200_000, 1, 1, 0, 0).toEpochSecond(ZoneOffset.UTC) * 1_000_000L;
+    private static final long MIN_TRUSTED_MICROS = LocalDateTime.of(1583, 1, 1, 0, 0).toEpochSecond(ZoneOffset.UTC) * 1_000_000L;
+
     /** Days since 1970-01-01, written as PostgreSQL reads it, BC years included. */
     static String dateText(long epochDay) {
+        if (epochDay == DATE_POSITIVE_INFINITY) {
+            return "infinity";
+        }
+        if (epochDay == DATE_NEGATIVE_INFINITY) {
+            return "-infinity";
+        }
+        if (epochDay < MIN_DATE_DAY || epochDay > MAX_DATE_DAY) {
+            return ChangeEvent.FROM_SOURCE;
+        }
         LocalDate d = LocalDate.ofEpochDay(epochDay);
         return withEra(d.getYear(), String.format("-%02d-%02d", d.getMonthValue(), d.getDayOfMonth()), "");
     }
 
     /** Microseconds since 1970-01-01 00:00 (no time zone). */
     static String timestampText(long micros) {
+        if (micros == TIMESTAMP_POSITIVE_INFINITY) {
+            return "infinity";
+        }
+        if (micros == TIMESTAMP_NEGATIVE_INFINITY) {
+            return "-infinity";
+        }
+        if (micros > MAX_TRUSTED_MICROS || micros < MIN_TRUSTED_MICROS) {
+            return ChangeEvent.FROM_SOURCE;
+        }
         long seconds = Math.floorDiv(micros, 1_000_000L);
         int micro = (int) Math.floorMod(micros, 1_000_000L);
         LocalDateTime t = LocalDateTime.ofEpochSecond(seconds, micro * 1000, ZoneOffset.UTC);
         String time = String.format(" %02d:%02d:%02d.%06d", t.getHour(), t.getMinute(), t.getSecond(), micro);
         return withEra(t.getYear(), String.format("-%02d-%02d", t.getMonthValue(), t.getDayOfMonth()) + time, "");
+    }
+
+    /**
+     * Debezium's ISO-8601 text of a timestamptz, in UTC ({@code 2020-01-01T10:00:00.5Z}, {@code -0043-03-15T...Z} for
+     * 44 BC, {@code infinity}), as PostgreSQL reads it.
+     */
+    static String zonedTimestampText(String iso) {
+        if ("infinity".equals(iso) || "-infinity".equals(iso)) {
+            return iso;
+        }
+        java.time.OffsetDateTime t;
+        try {
+            t = java.time.OffsetDateTime.parse(iso);
+        }
+        catch (java.time.format.DateTimeParseException e) {
+            return ChangeEvent.FROM_SOURCE;
+        }
+        if (t.getYear() < 1583 || t.getYear() >= 200_000) {
+            return ChangeEvent.FROM_SOURCE; // see MIN_DATE_DAY and MAX_TRUSTED_MICROS
+        }
+        String time = String.format(" %02d:%02d:%02d.%06d", t.getHour(), t.getMinute(), t.getSecond(), t.getNano() / 1000);
+        String offset = t.getOffset().getTotalSeconds() == 0 ? "+00" : t.getOffset().getId();
+        return withEra(t.getYear(), String.format("-%02d-%02d", t.getMonthValue(), t.getDayOfMonth()) + time + offset, "");
     }
 
     private static String withEra(int isoYear, String rest, String suffix) {
@@ -166,6 +241,9 @@ final class PgTextValues {
     /** Debezium's Bits: the bit string as a little-endian byte array of {@code length} bits. */
     static String bitsText(byte[] bytes, String length) {
         int n = length != null ? Integer.parseInt(length) : bytes.length * 8;
+        if (n > bytes.length * 8 || n <= (bytes.length - 1) * 8) {
+            return ChangeEvent.FROM_SOURCE; // varbit: the value's own length is not carried
+        }
         StringBuilder b = new StringBuilder(n);
         for (int i = n - 1; i >= 0; i--) {
             int byteIndex = i / 8;

@@ -6,10 +6,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 import io.pgshift.core.SqlResource;
@@ -35,8 +33,7 @@ final class TargetCatalog {
     }
 
     private TargetTable load(Connection connection, TableId id) throws SQLException {
-        Map<String, String> types = new LinkedHashMap<>();
-        Set<String> generated = new HashSet<>();
+        Map<String, TargetColumn> columns = new LinkedHashMap<>();
         Map<Integer, String> key = new TreeMap<>();
         try (PreparedStatement ps = connection.prepareStatement(SqlResource.load("/io/pgshift/sink/sql/target-columns.sql"))) {
             ps.setString(1, id.schema());
@@ -44,11 +41,11 @@ final class TargetCatalog {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String column = rs.getString("column_name");
-                    types.put(column, rs.getString("type_name"));
                     String gen = rs.getString("generated");
-                    if (gen != null && !gen.isEmpty()) {
-                        generated.add(column);
-                    }
+                    String kind = rs.getString("base_kind");
+                    columns.put(column, new TargetColumn(column, rs.getString("type_name"), rs.getString("base_type"),
+                            kind == null || kind.isEmpty() ? 'b' : kind.charAt(0), rs.getBoolean("is_array"),
+                            gen != null && !gen.isEmpty(), rs.getBoolean("not_null")));
                     int pos = rs.getInt("key_position");
                     if (!rs.wasNull()) {
                         key.put(pos, column);
@@ -56,10 +53,10 @@ final class TargetCatalog {
                 }
             }
         }
-        if (types.isEmpty()) {
+        if (columns.isEmpty()) {
             throw new ApplyException("Table " + id + " does not exist in target database '" + database
                     + "'. Copy the schema first (pgshift copies it when it starts; or create the table), then restart pgshift.", null);
         }
-        return new TargetTable(id, types, generated, new ArrayList<>(key.values()));
+        return new TargetTable(id, columns, new ArrayList<>(key.values()));
     }
 }

@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 
 import io.pgshift.core.MigrationNames;
 import io.pgshift.core.TableId;
+import io.pgshift.core.change.ChangeEvent;
 
 /**
  * The Debezium PostgreSQL connector's configuration for one capture, chosen so that no value is lossy:
@@ -19,7 +20,8 @@ public final class DebeziumProperties {
     public static final Set<String> OWNED = Set.of("name", "connector.class", "database.hostname", "database.port", "database.user",
             "database.password", "database.dbname", "plugin.name", "slot.name", "publication.name", "publication.autocreate.mode",
             "topic.prefix", "table.include.list", "offset.storage", "offset.storage.topic", "bootstrap.servers",
-            "decimal.handling.mode", "interval.handling.mode", "binary.handling.mode", "tombstones.on.delete", "skipped.operations");
+            "decimal.handling.mode", "interval.handling.mode", "binary.handling.mode", "tombstones.on.delete", "skipped.operations",
+            "unavailable.value.placeholder", "time.precision.mode", "hstore.handling.mode", "include.unknown.datatypes");
 
     private DebeziumProperties() {
     }
@@ -68,6 +70,7 @@ public final class DebeziumProperties {
         p.setProperty("include.unknown.datatypes", "true");
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("skipped.operations", "none");
+        p.setProperty("unavailable.value.placeholder", ChangeEvent.UNCHANGED_TOAST_PLACEHOLDER);
         p.setProperty("provide.transaction.metadata", "false");
         p.setProperty("heartbeat.interval.ms", "5000");
         p.setProperty("poll.interval.ms", "20");

@@ -11,7 +11,8 @@ import io.pgshift.core.TableSelection;
 
 /** A validated {@code migration.yaml}, with typed accessors. Built by {@link MigrationConfigLoader}. */
 public record MigrationConfig(String name, PgEndpoint source, PgEndpoint target, List<DatabaseMapping> databases, TableSelection tables,
-                              Kafka kafka, Path workDir, long heartbeatIntervalMs, int maxBatchRecords, Map<String, String> debezium) {
+                              Kafka kafka, Path workDir, long heartbeatIntervalMs, int maxBatchRecords, int applyWorkers,
+                              Map<String, String> debezium) {
 
     /** One source database and the target database it goes to. */
     public record DatabaseMapping(String source, String target) {
@@ -35,7 +36,7 @@ public record MigrationConfig(String name, PgEndpoint source, PgEndpoint target,
                 + databases.stream().map(d -> d.source() + " -> " + d.target()).collect(Collectors.joining(", "))
                 + ", tables " + tables + ", kafka " + kafka.bootstrap() + " (" + kafka.partitionsPerTable() + " partitions per table, replication "
                 + kafka.replicationFactor() + ", properties " + masked(kafka.properties()) + "), workDir " + workDir
-                + ", heartbeat every " + heartbeatIntervalMs + " ms, batches of up to " + maxBatchRecords + " records, debezium " + masked(debezium);
+                + ", heartbeat every " + heartbeatIntervalMs + " ms, batches of up to " + maxBatchRecords + " records, " + applyWorkers + " apply workers, debezium " + masked(debezium);
     }
 
     static Map<String, String> masked(Map<String, String> props) {

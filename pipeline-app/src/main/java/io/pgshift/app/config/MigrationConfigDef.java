@@ -73,6 +73,9 @@ public final class MigrationConfigDef {
         add(ConfigKey.section("apply", OBJECT, "The applier on the target."));
         add(ConfigKey.optional("apply.maxBatchRecords", INT, "5000", "The most records applied in one target transaction.", "5000",
                 range(1, 1_000_000)));
+        add(ConfigKey.optional("apply.workers", INT, "2", "Appliers per target database running in parallel, each with its own"
+                + " Kafka consumer and target connection; Kafka spreads the table topics' partitions over them, and each partition is"
+                + " applied in order by one of them.", "2", range(1, 64)));
         add(ConfigKey.optional("debezium", STRING_MAP, "{}", "Extra properties for the Debezium PostgreSQL connector (for example"
                 + " snapshot.fetch.size). The properties pgshift sets itself cannot be overridden.", "{}", v -> {
                     for (Object k : ((Map<?, ?>) v).keySet()) {

@@ -106,7 +106,8 @@ public final class MigrationConfigLoader {
         Map<String, String> debezium = (Map<String, String>) value(root, "debezium", "debezium");
         return new MigrationConfig(name, source, target, List.copyOf(databases), tables, kafka, Path.of((String) value(root, "workDir", "workDir")),
                 ((Integer) value(root, "capture.heartbeatIntervalMs", "capture.heartbeatIntervalMs")).longValue(),
-                (Integer) value(root, "apply.maxBatchRecords", "apply.maxBatchRecords"), debezium);
+                (Integer) value(root, "apply.maxBatchRecords", "apply.maxBatchRecords"),
+                (Integer) value(root, "apply.workers", "apply.workers"), debezium);
     }
 
     private PgEndpoint endpoint(JsonNode root, String role) {

@@ -114,7 +114,8 @@ public final class Pipeline implements AutoCloseable {
         capture.start();
         ApplierStats stats = new ApplierStats();
         ApplierConfig ac = new ApplierConfig(config.target(), db.target(), new ArrayList<>(capture.topics().values()),
-                config.names().applierGroup(db.target()), bootstrap, config.kafka().properties(), config.maxBatchRecords());
+                config.names().applierGroup(db.target()), bootstrap, config.kafka().properties(), config.maxBatchRecords(),
+                config.source(), db.source(), config.applyWorkers());
         KafkaApplierLoop applier = new KafkaApplierLoop(ac, stats);
         appliers.execute(applier);
         lanes.add(new Lane(db, capture, applier, stats));

@@ -10,7 +10,8 @@ import io.pgshift.core.TableId;
  * One change to one row (or one TRUNCATE), independent of Kafka and of Debezium's classes.
  * Values are PostgreSQL text input forms, ready to be sent as untyped parameters that the target
  * parses with the column's own input function; {@code null} is SQL NULL, and
- * {@link #UNCHANGED} marks a TOASTed column the source did not send because it did not change.
+ * {@link #UNCHANGED} marks a TOASTed column the source did not send because it did not change, and
+ * {@link #FROM_SOURCE} a value the record does not carry exactly.
  *
  * @param table       the source table
  * @param op          what happened
@@ -22,6 +23,13 @@ import io.pgshift.core.TableId;
 public record ChangeEvent(TableId table, ChangeOp op, Map<String, String> key, Map<String, String> after,
                           SourcePosition position, long commitTimeMs) {
 
+    /**
+     * What the capture writes for a TOASTed value an update left unchanged (Debezium's
+     * {@code unavailable.value.placeholder}). It starts and ends with NUL, which no PostgreSQL text value
+     * can contain, so it never collides with a real value (Debezium's default, a plain string, can).
+     */
+    public static final String UNCHANGED_TOAST_PLACEHOLDER = "\u0000pgshift:unchanged-toast\u0000";
+
     /** A value the source did not send: leave the column as it is in the target. */
     public static final String UNCHANGED = new String("\u0000pgshift-unchanged-toast\u0000");
 
@@ -31,6 +39,16 @@ public record ChangeEvent(TableId table, ChangeOp op, Map<String, String> key, M
         key = key == null ? Map.of() : key;
         after = after == null ? Map.of() : after;
         position = position == null ? SourcePosition.SNAPSHOT : position;
+    }
+
+    /**
+     * A value the record does not carry exactly (the capture's representation of it is lossy): the
+     * applier reads it from the source instead.
+     */
+    public static final String FROM_SOURCE = new String("\u0000pgshift-read-from-source\u0000");
+
+    public static boolean isFromSource(String value) {
+        return value == FROM_SOURCE; // identity on purpose
     }
 
     public static boolean isUnchanged(String value) {

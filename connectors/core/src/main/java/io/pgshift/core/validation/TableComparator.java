@@ -50,6 +50,10 @@ public final class TableComparator {
     private static void begin(Connection c) throws SQLException {
         c.setAutoCommit(false);
         c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        try (Statement st = c.createStatement()) {
+            // The text forms depend on these settings: make both servers print with the same ones.
+            st.execute(SqlResource.load("session-text-format.sql"));
+        }
     }
 
     public static TableChecksum checksum(Connection connection, TableInfo table) throws SQLException {

@@ -10,7 +10,9 @@ CREATE TABLE IF NOT EXISTS pgshift.apply_progress (
     next_offset        bigint      NOT NULL,
     source_commit_lsn  pg_lsn,
     source_lsn         pg_lsn,
+    source_step        smallint    NOT NULL DEFAULT 0,
     records_applied    bigint      NOT NULL DEFAULT 0,
     updated_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (topic, kafka_partition)
 );
+ALTER TABLE pgshift.apply_progress ADD COLUMN IF NOT EXISTS source_step smallint NOT NULL DEFAULT 0;

@@ -1,0 +1,176 @@
+package io.pgshift.sink;
+
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.pgshift.core.change.ChangeEvent;
+
+/**
+ * One worker of a {@link KafkaApplierLoop}: drives a {@link ChangeApplier} from a plain {@link KafkaConsumer}: polls the table topics, applies each
+ * poll in one target transaction, and on every assignment seeks to the watermark stored in the target.
+ * Kafka's committed offsets follow the target (for monitoring with standard tools) but are never trusted
+ * for resuming.
+ */
+final class ApplierWorker implements Runnable, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApplierWorker.class);
+
+    private final ApplierConfig config;
+    private final ChangeApplier applier;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final JsonConverter keyConverter = new JsonConverter();
+    private final JsonConverter valueConverter = new JsonConverter();
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private final Map<TopicPartition, Long> applied = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean stopping;
+
+    ApplierWorker(ApplierConfig config, ApplierStats stats, int index) {
+        this.config = config;
+        this.applier = new ChangeApplier(config.target(), config.database(), config.source(), config.sourceDatabase(), "pgshift-applier", stats,
+                Clock.systemUTC());
+        Map<String, Object> props = new HashMap<>(config.kafkaProperties());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId() + ".consumer-" + index);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxPollRecords()));
+        props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "900000");
+        props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 * 1024 * 1024));
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(64 * 1024 * 1024));
+        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        keyConverter.configure(Map.of("schemas.enable", "true"), true);
+        valueConverter.configure(Map.of("schemas.enable", "true", "replace.null.with.default", "false"), false);
+    }
+
+    @Override
+    public void run() {
+        try {
+            consumer.subscribe(config.topics(), new Rebalance());
+            while (!stopping) {
+                ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(500));
+                if (polled.isEmpty()) {
+                    continue;
+                }
+                List<SourceRecordRef> records = new ArrayList<>(polled.count());
+                Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+                for (ConsumerRecord<byte[], byte[]> r : polled) {
+                    PartitionRef p = new PartitionRef(r.topic(), r.partition());
+                    records.add(new SourceRecordRef(p, r.offset(), parse(r)));
+                    commit.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                }
+                applier.apply(records);
+                commit.forEach((tp, om) -> applied.put(tp, om.offset()));
+                consumer.commitAsync(commit, null);
+            }
+            finished.complete(null);
+        }
+        catch (WakeupException e) {
+            finished.complete(null);
+        }
+        catch (RuntimeException | Error e) {
+            LOG.error("The applier of target database '{}' stopped: {}", config.database(), e.toString());
+            finished.completeExceptionally(e);
+        }
+        finally {
+            try {
+                consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(10)));
+            }
+            catch (RuntimeException e) {
+                LOG.debug("Closing the consumer: {}", e.getMessage());
+            }
+            applier.close();
+        }
+    }
+
+    private ChangeEvent parse(ConsumerRecord<byte[], byte[]> r) {
+        try {
+            SchemaAndValue key = r.key() == null ? SchemaAndValue.NULL : keyConverter.toConnectData(r.topic(), r.key());
+            SchemaAndValue value = r.value() == null ? SchemaAndValue.NULL : valueConverter.toConnectData(r.topic(), r.value());
+            return DebeziumChangeParser.parse(key.schema(), key.value(), value.schema(), value.value());
+        }
+        catch (RuntimeException e) {
+            throw new ApplyException("Cannot read the record at " + r.topic() + "-" + r.partition() + " offset " + r.offset()
+                    + " as a Debezium change event: " + e.getMessage() + ". Is another producer writing to pgshift's topics?", e);
+        }
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // Every applied poll is committed in the target before the next poll: nothing to flush.
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            try {
+                Map<PartitionRef, Long> next = applier.nextOffsets(partitions.stream()
+                        .map(tp -> new PartitionRef(tp.topic(), tp.partition())).collect(Collectors.toList()));
+                List<TopicPartition> fresh = new ArrayList<>();
+                for (TopicPartition tp : partitions) {
+                    Long offset = next.get(new PartitionRef(tp.topic(), tp.partition()));
+                    if (offset == null) {
+                        fresh.add(tp);
+                    }
+                    else {
+                        consumer.seek(tp, offset);
+                        applied.put(tp, offset);
+                    }
+                }
+                if (!fresh.isEmpty()) {
+                    consumer.seekToBeginning(fresh);
+                }
+                LOG.info("Applier of target database '{}' assigned {} partitions; {} resume from the target's watermark", config.database(),
+                        partitions.size(), partitions.size() - fresh.size());
+            }
+            catch (SQLException e) {
+                throw new ApplyException("Cannot read the applier's watermark in target database '" + config.database() + "': " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The next offset to apply per partition, as committed in the target. */
+    Map<TopicPartition, Long> appliedOffsets() {
+        return Map.copyOf(applied);
+    }
+
+    String database() {
+        return config.database();
+    }
+
+    CompletableFuture<Void> finished() {
+        return finished;
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+        consumer.wakeup();
+    }
+}

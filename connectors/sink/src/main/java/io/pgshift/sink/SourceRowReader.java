@@ -1,0 +1,144 @@
+package io.pgshift.sink;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+import io.pgshift.core.Identifiers;
+import io.pgshift.core.PgEndpoint;
+import io.pgshift.core.SqlResource;
+import io.pgshift.core.TableId;
+
+/**
+ * Reads, by primary key, the exact text of column values that a change record does not carry exactly
+ * (see {@link DebeziumFidelity}). The value read is the row's current value, at or after the change being
+ * applied; if the row changed again, or is gone, a later record in the same partition carries that change,
+ * so once the stream is applied the target holds the source's exact value. A row that is gone is reported
+ * absent and its record is skipped: the record that removed it follows.
+ */
+final class SourceRowReader implements AutoCloseable {
+
+    private final PgEndpoint source;
+    private final String database;
+    private final Map<TableId, Map<String, String>> columnTypes = new HashMap<>();
+    private Connection connection;
+
+    SourceRowReader(PgEndpoint source, String database) {
+        this.source = Objects.requireNonNull(source);
+        this.database = Objects.requireNonNull(database);
+    }
+
+    String database() {
+        return database;
+    }
+
+    /**
+     * The text of {@code columns} for each row whose key is in {@code keys} (key values as text, in
+     * {@code keyColumns} order); rows that no longer exist are absent from the result.
+     */
+    Map<List<String>, Map<String, String>> read(TableId table, List<String> keyColumns, List<String> columns, Collection<List<String>> keys)
+            throws SQLException {
+        Map<List<String>, Map<String, String>> rows = new HashMap<>();
+        if (keys.isEmpty()) {
+            return rows;
+        }
+        Connection c = connection();
+        Map<String, String> types = types(c, table);
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < keyColumns.size(); i++) {
+            sql.append("u.k").append(i).append(", ");
+        }
+        sql.append(columns.stream().map(col -> "(t." + Identifiers.quote(col) + ")::text").collect(Collectors.joining(", ")));
+        sql.append(" FROM unnest(");
+        sql.append(keyColumns.stream().map(k -> "?::text[]").collect(Collectors.joining(", ")));
+        sql.append(") AS u(");
+        for (int i = 0; i < keyColumns.size(); i++) {
+            sql.append(i > 0 ? ", " : "").append('k').append(i);
+        }
+        sql.append(") JOIN ").append(table.quoted()).append(" AS t ON ");
+        for (int i = 0; i < keyColumns.size(); i++) {
+            String type = types.get(keyColumns.get(i));
+            if (type == null) {
+                throw new SQLException("Source table " + table + " in database '" + database + "' has no column \"" + keyColumns.get(i) + "\"");
+            }
+            sql.append(i > 0 ? " AND " : "").append("t.").append(Identifiers.quote(keyColumns.get(i))).append(" = u.k").append(i).append("::").append(type);
+        }
+        List<List<String>> keyList = new ArrayList<>(keys);
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < keyColumns.size(); i++) {
+                int col = i;
+                Array array = c.createArrayOf("text", keyList.stream().map(k -> k.get(col)).toArray());
+                ps.setArray(i + 1, array);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    List<String> key = new ArrayList<>(keyColumns.size());
+                    for (int i = 0; i < keyColumns.size(); i++) {
+                        key.add(rs.getString(i + 1));
+                    }
+                    Map<String, String> values = new HashMap<>();
+                    for (int i = 0; i < columns.size(); i++) {
+                        values.put(columns.get(i), rs.getString(keyColumns.size() + i + 1));
+                    }
+                    rows.put(key, values);
+                }
+            }
+        }
+        return rows;
+    }
+
+    private Map<String, String> types(Connection c, TableId table) throws SQLException {
+        Map<String, String> types = columnTypes.get(table);
+        if (types == null) {
+            types = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+                    + " WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped")) {
+                ps.setString(1, table.quoted());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        types.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+            }
+            columnTypes.put(table, types);
+        }
+        return types;
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed() || !connection.isValid(5)) {
+            close();
+            connection = source.connect(database, "pgshift-exact-reader");
+            connection.setAutoCommit(true);
+            try (Statement st = connection.createStatement()) {
+                // The same text settings as the applier's target session, so the target parses what is printed here.
+                st.execute(SqlResource.load("session-text-format.sql").replace("SET LOCAL", "SET"));
+                st.execute("SET default_transaction_read_only = on");
+            }
+        }
+        return connection;
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (connection != null) {
+                connection.close();
+            }
+        }
+        catch (SQLException ignored) {
+            // the connection is gone either way
+        }
+        connection = null;
+    }
+}

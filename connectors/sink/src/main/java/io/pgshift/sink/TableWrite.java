@@ -237,7 +237,7 @@ abstract class TableWrite {
                     for (String column : shape.columns()) {
                         bind(ps, i++, shape.valueFor(column, e.after().get(column)));
                     }
-                    for (String k : shape.keyColumns()) {
+                    for (String k : shape.kind().findsRow() ? shape.keyColumns() : List.<String>of()) {
                         String value = e.key().get(k);
                         bind(ps, i++, value);
                         if (shape.kind().matchesAllColumns()) {

@@ -39,6 +39,11 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
         boolean matchesAllColumns() {
             return this == UPDATE_MATCHING || this == DELETE_MATCHING;
         }
+
+        /** Whether the statement finds an existing row (its parameters end with the key). */
+        boolean findsRow() {
+            return this == UPDATE || this == DELETE || matchesAllColumns();
+        }
     }
 
     static WriteShape of(TargetTable table, ChangeEvent event) {

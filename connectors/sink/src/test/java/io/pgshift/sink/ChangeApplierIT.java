@@ -73,7 +73,8 @@ class ChangeApplierIT {
         }
         assertThat(stats.skippedReplays()).isEqualTo(2);
         assertThat(rows(db, "SELECT string_agg(id || ':' || name, ',' ORDER BY id, name) FROM \"Items\"")).isEqualTo("1:snap,2:two''");
-        assertThat(rows(db, "SELECT count(*) FROM audit")).as("row writes that reached the target").isEqualTo("4");
+        // The create and the update of key 2 in one batch are consecutive upserts: written once, with the later row.
+        assertThat(rows(db, "SELECT count(*) FROM audit")).as("row writes that reached the target").isEqualTo("3");
         assertThat(rows(db, "SELECT doubled FROM \"Items\" WHERE id = 2")).as("generated column computed by the target").isEqualTo("8");
 
         try (ChangeApplier restarted = applier(db, new ApplierStats())) {

@@ -87,7 +87,9 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
             String topic = names.tableTopic(database, table);
             byte[] key = keyConverter.fromConnectData(topic, record.keySchema(), record.key());
             byte[] bytes = valueConverter.fromConnectData(topic, record.valueSchema(), record.value());
-            sends.add(producer.send(new ProducerRecord<>(topic, key, bytes)));
+            // Without a key (tables without a primary key, truncates) all of a table's records go to partition 0, in order.
+            Integer partition = record.key() == null ? Integer.valueOf(0) : null;
+            sends.add(producer.send(new ProducerRecord<>(topic, partition, key, bytes)));
         }
         producer.flush();
         for (Future<RecordMetadata> send : sends) {

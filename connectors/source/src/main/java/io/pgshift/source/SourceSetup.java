@@ -31,17 +31,23 @@ public final class SourceSetup {
     private SourceSetup() {
     }
 
-    /** Returns the selected tables. Fails when a selected table has no primary key (this version needs one). */
+    /**
+     * Returns the selected tables. Fails when a selected table has neither a primary key nor REPLICA IDENTITY
+     * FULL: its updates and deletes would carry nothing to find the row by, and once the table is in the
+     * publication PostgreSQL would refuse them on the source.
+     */
     public static List<TableInfo> prepare(Connection connection, CaptureConfig config) throws SQLException {
         List<TableInfo> tables = Catalog.selectedTables(connection, config.selection());
         if (tables.isEmpty()) {
             throw new IllegalStateException("No table of source database '" + config.database() + "' matches the selection ("
                     + config.selection() + "): check 'tables.include' and 'tables.exclude' in the configuration");
         }
-        List<String> withoutKey = tables.stream().filter(t -> !t.hasPrimaryKey()).map(t -> t.id().toString()).collect(Collectors.toList());
+        List<String> withoutKey = tables.stream().filter(t -> !t.hasPrimaryKey() && t.replicaIdentity() != 'f')
+                .map(t -> t.id().toString()).collect(Collectors.toList());
         if (!withoutKey.isEmpty()) {
             throw new IllegalStateException("These selected tables of source database '" + config.database() + "' have no primary key: "
-                    + withoutKey + ". Add a primary key, or leave them out with 'tables.exclude'.");
+                    + withoutKey + ". Add a primary key, or run ALTER TABLE ... REPLICA IDENTITY FULL on each (its rows are then matched on"
+                    + " every column, one at a time), or leave them out with 'tables.exclude'.");
         }
         try (Statement st = connection.createStatement()) {
             st.execute(SqlResource.load("/io/pgshift/source/sql/source-setup.sql"));

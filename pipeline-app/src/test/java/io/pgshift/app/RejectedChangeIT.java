@@ -1,0 +1,70 @@
+package io.pgshift.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import io.pgshift.app.config.MigrationConfig;
+import io.pgshift.app.pipeline.Pipeline;
+import io.pgshift.testkit.TestServers;
+
+/**
+ * A change the target refuses (a constraint the source lacks) stops the applier with the table, the key,
+ * the Kafka offset, the SQLState and what to do; nothing after it is applied. After the operator fixes the
+ * target, a restart resumes from that record and the target ends equal to the source.
+ */
+class RejectedChangeIT {
+
+    @Test
+    void aRefusedChangeStopsTheApplierAndAfterTheFixARestartResumesFromIt() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("rejected");
+        String ddl = "CREATE TABLE stock (id int PRIMARY KEY, qty int NOT NULL)";
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute(ddl);
+            st.execute("INSERT INTO stock SELECT g, g FROM generate_series(1, 100) g");
+        }
+        try (Connection c = servers.target().connect(db); Statement st = c.createStatement()) {
+            st.execute(ddl);
+            st.execute("ALTER TABLE stock ADD CONSTRAINT stock_qty_positive CHECK (qty >= 0)"); // the source lacks it
+        }
+        MigrationConfig config = TestMigrations.config(servers, "rejected_" + db.replaceAll("[^a-z0-9]", ""), db, servers.newFolder("rejected"));
+        try (Pipeline pipeline = Pipeline.start(config)) {
+            pipeline.awaitCaughtUp(Duration.ofMinutes(2));
+            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+                st.execute("UPDATE stock SET qty = -5 WHERE id = 42");
+                st.execute("INSERT INTO stock VALUES (101, 1)");
+            }
+            assertThatThrownBy(() -> pipeline.awaitCaughtUp(Duration.ofMinutes(2)))
+                    .hasMessageContaining("public.stock")
+                    .hasMessageContaining("{id=42}")
+                    .hasMessageContaining("offset 100")
+                    .hasMessageContaining("SQLState 23514")
+                    .hasMessageContaining("stock_qty_positive")
+                    .hasMessageContaining("resumes from this record");
+        }
+        assertThat(count(servers, db, "SELECT count(*) FROM stock WHERE id = 101")).as("the change after the refused one").isZero();
+        assertThat(count(servers, db, "SELECT qty FROM stock WHERE id = 42")).isEqualTo(42);
+
+        try (Connection c = servers.target().connect(db); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE stock DROP CONSTRAINT stock_qty_positive"); // the operator's fix
+        }
+        try (Pipeline pipeline = Pipeline.start(config)) {
+            pipeline.awaitCaughtUp(Duration.ofMinutes(2));
+        }
+        TestMigrations.assertTargetEqualsSource(servers, db);
+    }
+
+    private static long count(TestServers servers, String db, String sql) throws Exception {
+        try (Connection c = servers.target().connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.pgshift.app.bench;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.pgshift.app.config.MigrationConfig;
+import io.pgshift.app.config.MigrationConfigLoader;
+import io.pgshift.app.pipeline.Pipeline;
+import io.pgshift.core.TableSelection;
+import io.pgshift.core.validation.TableComparator;
+import io.pgshift.core.validation.TableComparison;
+import io.pgshift.testkit.TestServers;
+
+/**
+ * {@code bench/apply}: a whole migration on this machine (PostgreSQL 13 source, 16 target, embedded Kafka,
+ * all sharing its cores) of a pgbench dataset (scale 20 by default: 2,000,000 accounts) plus a 500,000-row
+ * table of mixed types; then a burst of changes. Prints one JSON object: snapshot rows/s and MB/s (target
+ * heap size of the loaded tables over the load time) and change apply changes/s (from the commit of the
+ * burst to the target having applied all of it). Ends by proving target == source.
+ */
+public final class ApplyBenchmark {
+
+    private ApplyBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int scale = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        int mixedRows = args.length > 1 ? Integer.parseInt(args[1]) : 500_000;
+        int changes = args.length > 2 ? Integer.parseInt(args[2]) : 200_000;
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("bench");
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE pgbench_branches (bid int PRIMARY KEY, bbalance int, filler char(88))");
+            st.execute("CREATE TABLE pgbench_tellers (tid int PRIMARY KEY, bid int, tbalance int, filler char(84))");
+            st.execute("CREATE TABLE pgbench_accounts (aid int PRIMARY KEY, bid int, abalance int, filler char(84))");
+            st.execute("CREATE TABLE pgbench_history (hid bigserial PRIMARY KEY, tid int, bid int, aid int, delta int, mtime timestamp, filler char(22))");
+            st.execute("INSERT INTO pgbench_branches SELECT g, 0, '' FROM generate_series(1, " + scale + ") g");
+            st.execute("INSERT INTO pgbench_tellers SELECT g, (g - 1) / 10 + 1, 0, '' FROM generate_series(1, " + scale * 10 + ") g");
+            st.execute("INSERT INTO pgbench_accounts SELECT g, (g - 1) / 100000 + 1, 0, '' FROM generate_series(1, " + scale * 100_000 + ") g");
+            st.execute("CREATE TABLE mixed (id bigint PRIMARY KEY, amount numeric(14,2), ratio double precision, name text, tags text,"
+                    + " created timestamptz, born date, active boolean, ref uuid, doc jsonb, blob bytea)");
+            st.execute("INSERT INTO mixed SELECT g, g * 1.25, g / 7.0, 'name ' || g || E' \\t quote '' ü', repeat('t', g % 50),"
+                    + " timestamptz '2020-01-01' + g * interval '1 second', date '1990-01-01' + g % 10000, g % 2 = 0,"
+                    + " md5(g::text)::uuid, jsonb_build_object('g', g, 'tags', jsonb_build_array('a', g % 7)), decode(md5(g::text), 'hex')"
+                    + " FROM generate_series(1, " + mixedRows + ") g");
+            st.execute("ANALYZE");
+        }
+        String yaml = String.join("\n",
+                "name: bench_" + db.replaceAll("[^a-z0-9]", ""),
+                "source: { host: 127.0.0.1, port: " + servers.source().port() + ", user: postgres }",
+                "target: { host: 127.0.0.1, port: " + servers.target().port() + ", user: postgres }",
+                "databases:", "  - { source: " + db + " }",
+                "tables: { include: [\"public.*\"] }",
+                "kafka: { bootstrap: \"" + servers.bootstrapServers() + "\" }",
+                "workDir: \"" + servers.newFolder("bench") + "\"", "");
+        MigrationConfig config = new MigrationConfigLoader(System::getenv).parse(yaml, "bench");
+        Map<String, Object> result = new LinkedHashMap<>();
+        long loadStart = System.nanoTime();
+        try (Pipeline pipeline = Pipeline.start(config)) {
+            pipeline.awaitCaughtUp(Duration.ofHours(1));
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            long rows = (long) scale * (1 + 10 + 100_000) + mixedRows;
+            long bytes;
+            try (Connection t = servers.target().connect(db); Statement st = t.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT sum(pg_table_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                         + " WHERE n.nspname = 'public' AND c.relkind = 'r'")) {
+                rs.next();
+                bytes = rs.getLong(1);
+            }
+            result.put("snapshot_rows", rows);
+            result.put("snapshot_seconds", round(loadSeconds));
+            result.put("snapshot_rows_per_s", Math.round(rows / loadSeconds));
+            result.put("snapshot_mb_per_s", round(bytes / 1e6 / loadSeconds));
+            result.put("snapshot_target_mb", round(bytes / 1e6));
+
+            // A burst of changes: updates of accounts, inserts into history, updates and deletes of mixed rows.
+            long burstStart;
+            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                int quarter = changes / 4;
+                st.execute("UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid <= " + 2 * quarter);
+                st.execute("INSERT INTO pgbench_history (tid, bid, aid, delta, mtime, filler) SELECT g % 200 + 1, g % 20 + 1, g, 1, now(), ''"
+                        + " FROM generate_series(1, " + quarter + ") g");
+                st.execute("UPDATE mixed SET amount = amount + 1, doc = doc || '{\"changed\": true}' WHERE id <= " + quarter / 2);
+                st.execute("DELETE FROM mixed WHERE id > " + (mixedRows - quarter / 2));
+                burstStart = System.nanoTime();
+                c.commit();
+            }
+            pipeline.awaitCaughtUp(Duration.ofHours(1));
+            double applySeconds = (System.nanoTime() - burstStart) / 1e9;
+            result.put("changes", changes);
+            result.put("change_apply_seconds", round(applySeconds));
+            result.put("changes_per_s", Math.round(changes / applySeconds));
+        }
+        try (Connection s = servers.source().connect(db); Connection t = servers.target().connect(db)) {
+            TableComparison comparison = TableComparator.compare(s, t, TableSelection.all());
+            result.put("target_equals_source", comparison.mismatches().isEmpty());
+            result.put("tables_compared", comparison.entries().size());
+        }
+        result.put("machine_cores", Runtime.getRuntime().availableProcessors());
+        StringBuilder json = new StringBuilder("{");
+        result.forEach((k, v) -> json.append(json.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
+        System.out.println(json.append('}'));
+        System.exit(0);
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}

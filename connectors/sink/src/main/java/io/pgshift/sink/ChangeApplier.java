@@ -271,6 +271,9 @@ public final class ChangeApplier implements AutoCloseable {
             }
             if (record.superseded()) {
                 outcome.superseded++;
+                if (event.op() == ChangeOp.READ) {
+                    outcome.applied.add(event); // loaded by the snapshot; a later change removes it again
+                }
                 continue;
             }
             TargetTable table = catalog.table(c, event.table());

@@ -116,7 +116,7 @@ final class SourceRowReader implements AutoCloseable {
     }
 
     private Connection connection() throws SQLException {
-        if (connection == null || connection.isClosed() || !connection.isValid(5)) {
+        if (connection == null || connection.isClosed()) { // a broken connection fails the read; the resolver then closes it and the batch is retried
             close();
             connection = source.connect(database, "pgshift-exact-reader");
             connection.setAutoCommit(true);

@@ -1,53 +1,131 @@
 package io.pgshift.app;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
+import io.pgshift.app.check.CheckReport;
+import io.pgshift.app.check.CheckResult;
+import io.pgshift.app.check.PrerequisiteChecks;
 import io.pgshift.app.config.MigrationConfig;
 import io.pgshift.app.config.MigrationConfigLoader;
 import io.pgshift.app.pipeline.Pipeline;
+import io.pgshift.app.pipeline.PipelineOptions;
 import io.pgshift.app.pipeline.ProgressReporter;
 
-/** {@code pgshift migrate}: copies the schema, then captures and applies until stopped. Running it again resumes. */
+/**
+ * {@code pgshift migrate}: check → schema pre-data → full load → schema post-data → streaming, each skippable.
+ * It refuses to start when a check fails, unless forced. Running it again resumes.
+ */
 @Command(name = "migrate", mixinStandardHelpOptions = true,
-        description = "Copy the schema, load a consistent snapshot and stream every change to the target until stopped (Ctrl-C)."
-                + " Running it again resumes where it stopped.")
+        description = "Check the prerequisites, copy the schema's pre-data section, load a consistent snapshot, apply the post-data section"
+                + " (indexes, constraints, triggers), then stream every change to the target until stopped (Ctrl-C). Running it again resumes"
+                + " where it stopped.")
 final class MigrateCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(MigrateCommand.class);
 
+    @Spec
+    CommandSpec spec;
+
     @Option(names = { "-c", "--config" }, required = true, description = "The migration's YAML file.")
     Path config;
+
+    @Option(names = "--skip-check", description = "Do not run the prerequisite checks first.")
+    boolean skipCheck;
+
+    @Option(names = "--force", description = "Start even when a prerequisite check fails (what fails is printed, and may make the migration"
+            + " fail or lose changes).")
+    boolean force;
+
+    @Option(names = "--fix-replica-identity", description = "Set REPLICA IDENTITY FULL on selected tables without a usable replica identity"
+            + " (as 'pgshift check --fix-replica-identity').")
+    boolean fixReplicaIdentity;
+
+    @Option(names = "--skip-schema", description = "Copy no schema (the target already has all of it).")
+    boolean skipSchema;
+
+    @Option(names = "--skip-pre-data", description = "Do not apply the schema's pre-data section (the target already has the tables).")
+    boolean skipPreData;
+
+    @Option(names = "--skip-post-data", description = "Do not apply the schema's post-data section (indexes, constraints, triggers) after the load.")
+    boolean skipPostData;
+
+    @Option(names = "--skip-load", description = "No initial load: capture only the changes committed from now on (for a target that already"
+            + " holds the rows as of now).")
+    boolean skipLoad;
+
+    @Option(names = "--skip-streaming", description = "Stop once the load is applied and post-data is in, keeping the replication slot;"
+            + " 'migrate' again streams the changes made meanwhile.")
+    boolean skipStreaming;
 
     @Override
     public Integer call() throws Exception {
         MigrationConfig cfg = MigrationConfigLoader.load(config);
+        if (!skipCheck && !checksAllowStart(cfg)) {
+            return 3;
+        }
+        if (skipLoad) {
+            LOG.warn("--skip-load: no initial load. Only changes committed after the replication slot is created reach the target; rows the"
+                    + " target does not already hold stay missing.");
+        }
+        PipelineOptions options = new PipelineOptions(!skipSchema && !skipPreData, !skipLoad, !skipSchema && !skipPostData);
         CountDownLatch stopped = new CountDownLatch(1);
-        Pipeline pipeline = Pipeline.start(cfg);
+        Pipeline pipeline = Pipeline.start(cfg, options);
         Thread hook = new Thread(() -> {
             LOG.info("Stopping: the capture and the appliers finish their current batch");
             pipeline.close();
             stopped.countDown();
         }, "pgshift-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        try (ProgressReporter progress = ProgressReporter.start(pipeline, java.time.Duration.ofSeconds(10))) {
-            while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+        try (ProgressReporter progress = ProgressReporter.start(pipeline, Duration.ofSeconds(10))) {
+            while (!stopped.await(1, TimeUnit.SECONDS)) {
                 if (pipeline.failure().isPresent()) {
-                    Throwable f = pipeline.failure().get();
-                    LOG.error("The migration stopped: {}", f.getMessage());
+                    LOG.error("The migration stopped: {}", pipeline.failure().get().getMessage());
                     Runtime.getRuntime().removeShutdownHook(hook);
                     pipeline.close();
                     return 1;
                 }
+                if (skipStreaming && pipeline.loaded().isDone()) {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                    pipeline.close();
+                    spec.commandLine().getOut().println("Load applied and post-data in (--skip-streaming). The replication slot keeps the changes"
+                            + " made since; run 'pgshift migrate' again to stream them.");
+                    return 0;
+                }
             }
         }
         return 0;
+    }
+
+    /** Runs the checks and prints them; false when one fails and the start is not forced. */
+    private boolean checksAllowStart(MigrationConfig cfg) {
+        CheckReport report = new PrerequisiteChecks(cfg, fixReplicaIdentity, line -> spec.commandLine().getErr().println(line)).run();
+        spec.commandLine().getOut().print(report.toText());
+        spec.commandLine().getOut().flush();
+        if (report.passed()) {
+            return true;
+        }
+        String failed = report.failures().stream().map(CheckResult::check).distinct().toList().toString();
+        if (!force) {
+            spec.commandLine().getErr().println("pgshift: not starting: " + report.failures().size() + " prerequisite checks failed " + failed
+                    + ". Fix them (each FAIL line says how), or start anyway with --force.");
+            return false;
+        }
+        String banner = "!".repeat(100);
+        spec.commandLine().getErr().println(banner + System.lineSeparator() + "!!! STARTING DESPITE " + report.failures().size()
+                + " FAILED PREREQUISITE CHECKS " + failed + " (--force). The migration may fail, or miss changes." + System.lineSeparator() + banner);
+        LOG.warn("Starting despite failed prerequisite checks {} (--force)", failed);
+        return true;
     }
 }

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.pgshift.app.pipeline.SchemaCopier;
+import io.pgshift.app.schema.SchemaMigrator;
+import io.pgshift.app.schema.SchemaSection;
 import io.pgshift.core.SqlResource;
 import io.pgshift.core.TableSelection;
 import io.pgshift.core.catalog.Catalog;
@@ -57,7 +58,11 @@ class ConnectWorkerIT {
             st.execute("DROP SCHEMA \"Ünïcode Schema\" CASCADE");
         }
         Path work = servers.newFolder("connect");
-        SchemaCopier.copyIfTargetEmpty(servers.source().endpoint("source"), db, servers.target().endpoint("target"), db, work);
+        // On Kafka Connect, the whole schema goes in first: the sink applies changes as soon as they arrive.
+        SchemaMigrator schema = new SchemaMigrator(servers.source().endpoint("source"), db, servers.target().endpoint("target"), db,
+                TableSelection.all(), work);
+        schema.apply(SchemaSection.PRE_DATA);
+        schema.apply(SchemaSection.POST_DATA);
         String name = "connect_" + db.replaceAll("[^a-z0-9]", "");
 
         List<String> topics = new ArrayList<>();

@@ -58,9 +58,9 @@ class LiveMigrationIT {
             TableComparison comparison = io.pgshift.core.validation.TableComparator.compare(s, t, config.tables());
             assertThat(comparison.entries()).hasSize(2);
             assertThat(comparison.mismatches()).as("%s", comparison).isEmpty();
-            try (java.sql.Statement st = t.createStatement(); java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM \"Accounts\"")) {
+            try (java.sql.Statement st = t.createStatement(); java.sql.ResultSet rs = st.executeQuery("SELECT to_regclass('\"Accounts\"')")) {
                 rs.next();
-                assertThat(rs.getLong(1)).as("rows of the excluded table on the target").isZero();
+                assertThat(rs.getString(1)).as("the excluded table on the target").isNull();
             }
         }
     }

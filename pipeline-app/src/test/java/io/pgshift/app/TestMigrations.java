@@ -32,6 +32,29 @@ final class TestMigrations {
                 "");
     }
 
+    /** What one run of the command line printed, and its exit code. */
+    record CliRun(int exitCode, String out, String err) {
+    }
+
+    /** Runs pgshift's command line in this JVM, as an operator would in a shell. */
+    static CliRun cli(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = Main.commandLine();
+        cli.setOut(new java.io.PrintWriter(out, true));
+        cli.setErr(new java.io.PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new CliRun(code, out.toString(), err.toString());
+    }
+
+    /** Writes a configuration file. */
+    static Path configFile(Path folder, String yaml) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(folder);
+        Path file = folder.resolve("migration.yaml");
+        java.nio.file.Files.writeString(file, yaml);
+        return file;
+    }
+
     static MigrationConfig config(TestServers servers, String name, String database, Path workDir) {
         return new MigrationConfigLoader(System::getenv).parse(yaml(servers, name, database, workDir), name);
     }

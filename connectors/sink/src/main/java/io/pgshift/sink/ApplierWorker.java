@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
@@ -44,10 +45,16 @@ final class ApplierWorker implements Runnable, AutoCloseable {
     private final JsonConverter valueConverter = new JsonConverter();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private final Map<TopicPartition, Long> applied = new java.util.concurrent.ConcurrentHashMap<>();
+    private final StreamGate gate;
+    /** Partitions held by the closed gate, with the offset of the change record they wait at. */
+    private final Map<TopicPartition, Long> held = new java.util.concurrent.ConcurrentHashMap<>();
+    private boolean gateWasOpen;
     private volatile boolean stopping;
 
-    ApplierWorker(ApplierConfig config, ApplierStats stats, int index) {
+    ApplierWorker(ApplierConfig config, ApplierStats stats, int index, StreamGate gate) {
         this.config = config;
+        this.gate = gate;
+        this.gateWasOpen = gate.isOpen();
         this.applier = new ChangeApplier(config.target(), config.database(), config.source(), config.sourceDatabase(), "pgshift-applier", stats,
                 Clock.systemUTC());
         Map<String, Object> props = new HashMap<>(config.kafkaProperties());
@@ -71,20 +78,37 @@ final class ApplierWorker implements Runnable, AutoCloseable {
         try {
             consumer.subscribe(config.topics(), new Rebalance());
             while (!stopping) {
+                boolean gateOpen = gate.isOpen();
+                if (gateOpen && !gateWasOpen) {
+                    releaseHeld();
+                }
+                gateWasOpen = gateOpen;
                 ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(500));
                 if (polled.isEmpty()) {
                     continue;
                 }
                 List<SourceRecordRef> records = new ArrayList<>(polled.count());
                 Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+                Map<TopicPartition, Long> newlyHeld = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> r : polled) {
-                    PartitionRef p = new PartitionRef(r.topic(), r.partition());
-                    records.add(new SourceRecordRef(p, r.offset(), parse(r)));
-                    commit.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (newlyHeld.containsKey(tp)) {
+                        continue;
+                    }
+                    ChangeEvent event = parse(r);
+                    if (!gateOpen && event != null && event.op() != io.pgshift.core.change.ChangeOp.READ) {
+                        newlyHeld.put(tp, r.offset());
+                        continue;
+                    }
+                    records.add(new SourceRecordRef(new PartitionRef(r.topic(), r.partition()), r.offset(), event));
+                    commit.put(tp, new OffsetAndMetadata(r.offset() + 1));
                 }
-                applier.apply(records);
-                commit.forEach((tp, om) -> applied.put(tp, om.offset()));
-                consumer.commitAsync(commit, null);
+                if (!records.isEmpty()) {
+                    applier.apply(records);
+                    commit.forEach((tp, om) -> applied.put(tp, om.offset()));
+                    consumer.commitAsync(commit, null);
+                }
+                hold(newlyHeld);
             }
             finished.complete(null);
         }
@@ -106,6 +130,31 @@ final class ApplierWorker implements Runnable, AutoCloseable {
         }
     }
 
+    /** Rewinds each partition to the change record it waits at and pauses it until the gate opens. */
+    private void hold(Map<TopicPartition, Long> newlyHeld) {
+        if (newlyHeld.isEmpty()) {
+            return;
+        }
+        newlyHeld.forEach(consumer::seek);
+        consumer.pause(newlyHeld.keySet());
+        newlyHeld.forEach((tp, offset) -> applied.merge(tp, offset, Math::max));
+        held.putAll(newlyHeld);
+        LOG.debug("Applier of target database '{}' holds {} at their first change until the schema's post-data section is in", config.database(),
+                newlyHeld.keySet());
+    }
+
+    /** The gate opened: the target tables now have their keys, so their shapes are read again, and held partitions go on. */
+    private void releaseHeld() {
+        applier.forgetTargetTables();
+        consumer.resume(consumer.paused());
+        LOG.info("Applier of target database '{}' now applies changes ({} partitions were held)", config.database(), held.size());
+        held.clear();
+    }
+
+    Set<TopicPartition> heldPartitions() {
+        return Set.copyOf(held.keySet());
+    }
+
     private ChangeEvent parse(ConsumerRecord<byte[], byte[]> r) {
         try {
             SchemaAndValue key = r.key() == null ? SchemaAndValue.NULL : keyConverter.toConnectData(r.topic(), r.key());
@@ -121,7 +170,9 @@ final class ApplierWorker implements Runnable, AutoCloseable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            // Every applied poll is committed in the target before the next poll: nothing to flush.
+            // Every applied poll is committed in the target before the next poll: nothing to flush. A held partition
+            // that comes back is sought to its watermark, which is where it was held, and is held again on the next poll.
+            partitions.forEach(held::remove);
         }
 
         @Override

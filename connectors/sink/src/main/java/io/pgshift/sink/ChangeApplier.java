@@ -364,6 +364,11 @@ public final class ChangeApplier implements AutoCloseable {
         return stats;
     }
 
+    /** Forgets the target tables' shapes, which are read again when next needed (after DDL such as the post-data section). */
+    public synchronized void forgetTargetTables() {
+        catalog.clear();
+    }
+
     @Override
     public synchronized void close() {
         rollbackQuietly();

@@ -33,6 +33,18 @@ final class ExactValueResolver {
     private static final class Request {
         final Set<String> columns = new LinkedHashSet<>();
         final Map<Integer, List<String>> keys = new LinkedHashMap<>();
+        List<String> keyColumns;
+    }
+
+    /**
+     * The columns to find the row by in the source: the target table's key; while the target has no key yet (its
+     * post-data section comes after the load), the source key a snapshot row or insert carries.
+     */
+    private static List<String> sourceKey(TargetTable table, ChangeEvent e) {
+        if (!table.keyColumns().isEmpty()) {
+            return table.keyColumns();
+        }
+        return e.op() == ChangeOp.READ || e.op() == ChangeOp.CREATE ? e.keyColumns() : List.of();
     }
 
     List<SourceRecordRef> resolve(Connection target, List<SourceRecordRef> records) throws SQLException {
@@ -47,7 +59,8 @@ final class ExactValueResolver {
             if (needed.isEmpty()) {
                 continue;
             }
-            if (table.keyColumns().isEmpty()) {
+            List<String> keyColumns = sourceKey(table, e);
+            if (keyColumns.isEmpty()) {
                 throw new ApplyException("Table " + table.id() + " has no primary key, and columns " + needed + " must be read from the source"
                         + " because the change stream does not carry their values exactly. Add a primary key to the source table"
                         + " (and the target table), then restart the migration.", null);
@@ -59,9 +72,16 @@ final class ExactValueResolver {
                         + " then restart it.", null);
             }
             Request r = requests.computeIfAbsent(e.table(), t -> new Request());
+            if (r.keyColumns == null) {
+                r.keyColumns = keyColumns;
+            }
+            else if (!r.keyColumns.equals(keyColumns)) {
+                throw new ApplyException("Records of table " + table.id() + " carry different keys (" + r.keyColumns + " and " + keyColumns
+                        + "): was the table's key changed on the source during the migration?", null);
+            }
             r.columns.addAll(needed);
-            List<String> key = new ArrayList<>(table.keyColumns().size());
-            for (String k : table.keyColumns()) {
+            List<String> key = new ArrayList<>(keyColumns.size());
+            for (String k : keyColumns) {
                 String v = e.after().get(k);
                 if (v == null || ChangeEvent.isFromSource(v) || ChangeEvent.isUnchanged(v)) {
                     throw new ApplyException("The key column \"" + k + "\" of table " + table.id() + " is of type " + table.column(k).typeName()
@@ -82,7 +102,7 @@ final class ExactValueResolver {
             List<String> columns = new ArrayList<>(r.columns);
             Map<List<String>, Map<String, String>> rows;
             try {
-                rows = reader.read(table.id(), table.keyColumns(), columns, new LinkedHashSet<>(r.keys.values()));
+                rows = reader.read(table.id(), r.keyColumns, columns, new LinkedHashSet<>(r.keys.values()));
             }
             catch (SQLException ex) {
                 reader.close();

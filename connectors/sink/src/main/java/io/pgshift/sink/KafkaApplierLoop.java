@@ -3,7 +3,9 @@ package io.pgshift.sink;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.common.TopicPartition;
@@ -21,9 +23,14 @@ public final class KafkaApplierLoop implements Runnable, AutoCloseable {
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
 
     public KafkaApplierLoop(ApplierConfig config, ApplierStats stats) {
+        this(config, stats, StreamGate.alwaysOpen());
+    }
+
+    /** An applier whose change records wait behind {@code gate} (snapshot rows never wait). */
+    public KafkaApplierLoop(ApplierConfig config, ApplierStats stats, StreamGate gate) {
         this.config = config;
         for (int i = 0; i < config.workers(); i++) {
-            workers.add(new ApplierWorker(config, stats, i));
+            workers.add(new ApplierWorker(config, stats, i, gate));
         }
     }
 
@@ -59,6 +66,13 @@ public final class KafkaApplierLoop implements Runnable, AutoCloseable {
     public Map<TopicPartition, Long> appliedOffsets() {
         Map<TopicPartition, Long> all = new HashMap<>();
         workers.forEach(w -> w.appliedOffsets().forEach((tp, offset) -> all.merge(tp, offset, Math::max)));
+        return all;
+    }
+
+    /** Partitions held at their first change record by a closed {@link StreamGate}: every snapshot row before it is applied. */
+    public Set<TopicPartition> heldPartitions() {
+        Set<TopicPartition> all = new HashSet<>();
+        workers.forEach(w -> all.addAll(w.heldPartitions()));
         return all;
     }
 

@@ -32,6 +32,10 @@ final class TargetCatalog {
         return t;
     }
 
+    void clear() {
+        cache.clear();
+    }
+
     private TargetTable load(Connection connection, TableId id) throws SQLException {
         Map<String, TargetColumn> columns = new LinkedHashMap<>();
         Map<Integer, String> key = new TreeMap<>();

@@ -73,6 +73,10 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
             }
             columns.add(column);
         }
+        if (op == ChangeOp.READ) {
+            // Snapshot rows need no key: the target tables may not have their keys and indexes yet (post-data comes after the load).
+            return new WriteShape(table, Kind.COPY, columns, table.keyColumns());
+        }
         if (!keyed) {
             if (op == ChangeOp.UPDATE) {
                 return new WriteShape(table, Kind.UPDATE_MATCHING, columns, matchColumns(table, event));
@@ -82,7 +86,7 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
         if (untouched) {
             return new WriteShape(table, Kind.UPDATE, columns, table.keyColumns());
         }
-        return new WriteShape(table, op == ChangeOp.READ ? Kind.COPY : Kind.UPSERT, columns, table.keyColumns());
+        return new WriteShape(table, Kind.UPSERT, columns, table.keyColumns());
     }
 
     /** The old row's columns that identify it: every column the record's old image carries exactly. */

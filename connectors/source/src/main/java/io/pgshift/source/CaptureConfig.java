@@ -20,10 +20,12 @@ import io.pgshift.core.TableSelection;
  * @param replicationFactor  replication factor of the topics pgshift creates
  * @param debeziumOverrides  extra Debezium connector properties ({@code debezium.*} in the configuration)
  * @param fenceIntervalMs    how often a heartbeat row is written to {@code pgshift.fence}; 0 for never
+ * @param initialLoad        whether a new capture first loads a consistent snapshot of the tables' rows; without it only
+ *                           changes committed after the slot was created are captured
  */
 public record CaptureConfig(MigrationNames names, PgEndpoint source, String database, TableSelection selection, String bootstrapServers,
                             Map<String, String> kafkaProperties, int partitionsPerTable, short replicationFactor,
-                            Map<String, String> debeziumOverrides, long fenceIntervalMs) {
+                            Map<String, String> debeziumOverrides, long fenceIntervalMs, boolean initialLoad) {
 
     public CaptureConfig {
         Objects.requireNonNull(names, "names");

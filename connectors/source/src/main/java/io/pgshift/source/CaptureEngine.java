@@ -65,7 +65,7 @@ public final class CaptureEngine implements AutoCloseable {
         Set<TableId> ids = tables.stream().map(TableInfo::id).collect(Collectors.toSet());
         this.producer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
         this.publisher = new KafkaPublisher(producer, config.names(), config.database(), ids, this::onFence);
-        Properties props = DebeziumProperties.build(config, ids);
+        Properties props = DebeziumProperties.build(config, tables);
         LOG.info("Capture of source database '{}': {}", config.database(), DebeziumProperties.masked(props));
         this.engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(props)

@@ -1,6 +1,7 @@
 package io.pgshift.source;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -8,6 +9,7 @@ import java.util.stream.Collectors;
 
 import io.pgshift.core.MigrationNames;
 import io.pgshift.core.TableId;
+import io.pgshift.core.catalog.TableInfo;
 import io.pgshift.core.change.ChangeEvent;
 
 /**
@@ -21,12 +23,14 @@ public final class DebeziumProperties {
             "database.password", "database.dbname", "plugin.name", "slot.name", "publication.name", "publication.autocreate.mode",
             "topic.prefix", "table.include.list", "offset.storage", "offset.storage.topic", "bootstrap.servers",
             "decimal.handling.mode", "interval.handling.mode", "binary.handling.mode", "tombstones.on.delete", "skipped.operations",
-            "unavailable.value.placeholder", "time.precision.mode", "hstore.handling.mode", "include.unknown.datatypes");
+            "unavailable.value.placeholder", "time.precision.mode", "hstore.handling.mode", "include.unknown.datatypes",
+            "snapshot.mode", "message.key.columns");
 
     private DebeziumProperties() {
     }
 
-    static Properties build(CaptureConfig config, Collection<TableId> tables) {
+    static Properties build(CaptureConfig config, Collection<TableInfo> tableInfos) {
+        List<TableId> tables = tableInfos.stream().map(TableInfo::id).collect(Collectors.toList());
         MigrationNames names = config.names();
         String db = config.database();
         Properties p = new Properties();
@@ -60,7 +64,8 @@ public final class DebeziumProperties {
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("topic.prefix", names.connectorName(db));
         p.setProperty("table.include.list", includeList(tables));
-        p.setProperty("snapshot.mode", "initial");
+        p.setProperty("snapshot.mode", config.initialLoad() ? "initial" : "no_data");
+        p.setProperty("message.key.columns", messageKeyColumns(tableInfos));
 
         p.setProperty("decimal.handling.mode", "string");
         p.setProperty("interval.handling.mode", "string");
@@ -95,6 +100,35 @@ public final class DebeziumProperties {
         return java.util.stream.Stream.concat(tables.stream(), java.util.stream.Stream.of(SourceSetup.FENCE_TABLE))
                 .map(t -> "(?-i)" + escape(t.schema()) + "\\." + escape(t.table()))
                 .collect(Collectors.joining(","));
+    }
+
+    /**
+     * Tables without a primary key but with {@code REPLICA IDENTITY USING INDEX} are keyed by that index's columns
+     * ({@code table-regex:column-regex,...;...}). The fence table's key is named too, so the value is never empty.
+     */
+    static String messageKeyColumns(Collection<TableInfo> tables) {
+        StringBuilder b = new StringBuilder("(?-i)pgshift\\.fence:id");
+        for (TableInfo t : tables) {
+            if (!t.keyedByIdentityIndex()) {
+                continue;
+            }
+            for (String name : concat(List.of(t.id().schema(), t.id().table()), t.keyColumns())) {
+                if (name.chars().anyMatch(ch -> ch == ':' || ch == ';' || ch == ',' || Character.isWhitespace(ch))) {
+                    throw new IllegalStateException("Table " + t.id() + " has no primary key, and its replica identity index uses the name \""
+                            + name + "\", which Debezium's message.key.columns cannot express (it holds ':', ';', ',' or a space)."
+                            + " Add a primary key to the table, or set REPLICA IDENTITY FULL.");
+                }
+            }
+            b.append(";(?-i)").append(escape(t.id().schema())).append("\\.").append(escape(t.id().table())).append(':')
+                    .append(t.keyColumns().stream().map(DebeziumProperties::escape).collect(Collectors.joining(",")));
+        }
+        return b.toString();
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static String escape(String name) {

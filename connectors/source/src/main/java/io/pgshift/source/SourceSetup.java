@@ -32,9 +32,9 @@ public final class SourceSetup {
     }
 
     /**
-     * Returns the selected tables. Fails when a selected table has neither a primary key nor REPLICA IDENTITY
-     * FULL: its updates and deletes would carry nothing to find the row by, and once the table is in the
-     * publication PostgreSQL would refuse them on the source.
+     * Returns the selected tables. Fails when a selected table's replica identity is not usable
+     * ({@link TableInfo#replicaIdentityProblem()}): its updates and deletes would carry nothing to find the row by,
+     * and once the table is in the publication PostgreSQL would refuse them on the source.
      */
     public static List<TableInfo> prepare(Connection connection, CaptureConfig config) throws SQLException {
         List<TableInfo> tables = Catalog.selectedTables(connection, config.selection());
@@ -42,12 +42,12 @@ public final class SourceSetup {
             throw new IllegalStateException("No table of source database '" + config.database() + "' matches the selection ("
                     + config.selection() + "): check 'tables.include' and 'tables.exclude' in the configuration");
         }
-        List<String> withoutKey = tables.stream().filter(t -> !t.hasPrimaryKey() && t.replicaIdentity() != 'f')
-                .map(t -> t.id().toString()).collect(Collectors.toList());
-        if (!withoutKey.isEmpty()) {
-            throw new IllegalStateException("These selected tables of source database '" + config.database() + "' have no primary key: "
-                    + withoutKey + ". Add a primary key, or run ALTER TABLE ... REPLICA IDENTITY FULL on each (its rows are then matched on"
-                    + " every column, one at a time), or leave them out with 'tables.exclude'.");
+        List<String> unusable = tables.stream().filter(t -> t.replicaIdentityProblem().isPresent())
+                .map(t -> t.id() + " (" + t.replicaIdentityProblem().get() + ")").collect(Collectors.toList());
+        if (!unusable.isEmpty()) {
+            throw new IllegalStateException("These selected tables of source database '" + config.database() + "' cannot be replicated: "
+                    + unusable + ". Add a primary key, or run ALTER TABLE ... REPLICA IDENTITY FULL on each (its rows are then matched on"
+                    + " every column, one at a time; 'pgshift check --fix-replica-identity' does this), or leave them out with 'tables.exclude'.");
         }
         try (Statement st = connection.createStatement()) {
             st.execute(SqlResource.load("/io/pgshift/source/sql/source-setup.sql"));

@@ -37,9 +37,12 @@ class DebeziumPropertiesTest {
     void ownedPropertiesAreTheOnesPgshiftSets() {
         CaptureConfig config = new CaptureConfig(new io.pgshift.core.MigrationNames("shop"),
                 io.pgshift.core.PgEndpoint.of("source", "127.0.0.1", 5432, "postgres", io.pgshift.core.Secret.of("pw")), "db",
-                io.pgshift.core.TableSelection.all(), "127.0.0.1:9092", java.util.Map.of(), 1, (short) 1, java.util.Map.of(), 0);
-        java.util.Properties p = DebeziumProperties.build(config, List.of(new TableId("public", "t")));
+                io.pgshift.core.TableSelection.all(), "127.0.0.1:9092", java.util.Map.of(), 1, (short) 1, java.util.Map.of(), 0, true);
+        java.util.Properties p = DebeziumProperties.build(config, List.of(
+                new io.pgshift.core.catalog.TableInfo(new TableId("public", "t"), false, 'd', List.of("id"), List.of(), 0),
+                new io.pgshift.core.catalog.TableInfo(new TableId("public", "u.v"), false, 'i', List.of(), List.of("a", "b"), 0)));
         assertThat(p.stringPropertyNames()).containsAll(DebeziumProperties.OWNED);
         assertThat(DebeziumProperties.masked(p)).containsEntry("database.password", "******").containsEntry("slot.name", "pgshift_shop_db");
+        assertThat(p.getProperty("message.key.columns")).isEqualTo("(?-i)pgshift\\.fence:id;(?-i)public\\.u\\.v:a,b");
     }
 }

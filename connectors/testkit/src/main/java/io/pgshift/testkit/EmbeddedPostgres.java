@@ -17,6 +17,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -47,7 +48,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private final int port;
     private volatile boolean running;
 
-    private EmbeddedPostgres(int major, Path binDir, Path dataDir, int port) {
+    private final Map<String, String> settings;
+    private final Map<String, String> files;
+
+    private EmbeddedPostgres(int major, Path binDir, Path dataDir, int port, Map<String, String> settings, Map<String, String> files) {
+        this.settings = settings;
+        this.files = files;
         this.major = major;
         this.binDir = binDir;
         this.dataDir = dataDir;
@@ -59,9 +65,18 @@ public final class EmbeddedPostgres implements AutoCloseable {
      * restarted server keeps its databases; {@code port} 0 picks a free port.
      */
     public static EmbeddedPostgres start(int major, Path dataDir, int port) throws IOException {
+        return start(major, dataDir, port, Map.of(), Map.of());
+    }
+
+    /**
+     * Starts a server with some settings of {@code postgresql.auto.conf} changed (for example a server set up to fail
+     * prerequisite checks), and extra files in its data directory (such as {@code server.crt}, {@code server.key}).
+     */
+    public static EmbeddedPostgres start(int major, Path dataDir, int port, Map<String, String> settings, Map<String, String> files)
+            throws IOException {
         Path bin = installBinaries(major);
         int chosen = port == 0 ? freePort() : port;
-        EmbeddedPostgres pg = new EmbeddedPostgres(major, bin, dataDir.toAbsolutePath(), chosen);
+        EmbeddedPostgres pg = new EmbeddedPostgres(major, bin, dataDir.toAbsolutePath(), chosen, Map.copyOf(settings), Map.copyOf(files));
         pg.initAndStart();
         return pg;
     }
@@ -132,21 +147,28 @@ public final class EmbeddedPostgres implements AutoCloseable {
             chownIfRoot(dataDir);
             run(List.of(binDir.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", SUPERUSER, "-A", "trust",
                     "-E", "UTF8", "--locale=C"), Duration.ofMinutes(2));
-            String conf = String.join("\n",
-                    "listen_addresses = '127.0.0.1'",
-                    "unix_socket_directories = ''",
-                    "wal_level = logical",
-                    "max_replication_slots = 40",
-                    "max_wal_senders = 40",
-                    "max_connections = 300",
-                    "shared_buffers = 128MB",
-                    "fsync = off",
-                    "full_page_writes = off",
-                    "max_wal_size = 2GB",
-                    "log_min_messages = warning",
-                    "logging_collector = off",
-                    "");
-            Files.writeString(dataDir.resolve("postgresql.auto.conf"), conf, StandardCharsets.UTF_8);
+            Map<String, String> conf = new java.util.LinkedHashMap<>();
+            conf.put("listen_addresses", "'127.0.0.1'");
+            conf.put("unix_socket_directories", "''");
+            conf.put("wal_level", "logical");
+            conf.put("max_replication_slots", "40");
+            conf.put("max_wal_senders", "40");
+            conf.put("max_connections", "300");
+            conf.put("shared_buffers", "128MB");
+            conf.put("fsync", "off");
+            conf.put("full_page_writes", "off");
+            conf.put("max_wal_size", "2GB");
+            conf.put("log_min_messages", "warning");
+            conf.put("logging_collector", "off");
+            conf.putAll(settings);
+            StringBuilder text = new StringBuilder();
+            conf.forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
+            for (Map.Entry<String, String> f : files.entrySet()) {
+                Path file = dataDir.resolve(f.getKey());
+                Files.writeString(file, f.getValue(), StandardCharsets.UTF_8);
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            }
+            Files.writeString(dataDir.resolve("postgresql.auto.conf"), text.toString(), StandardCharsets.UTF_8);
             Files.writeString(dataDir.resolve("pg_hba.conf"),
                     "host all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n", StandardCharsets.UTF_8);
             chownIfRoot(dataDir);
@@ -160,6 +182,20 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 "-o", "-p " + port, "start"), Duration.ofMinutes(3));
         running = true;
         LOG.info("PostgreSQL {} started on 127.0.0.1:{} (data {})", major, port, dataDir);
+    }
+
+    /**
+     * Makes an extension available to every server of this major version on this machine: its control file and its
+     * install script go into the binaries' extension folder ({@code CREATE EXTENSION name} then works).
+     */
+    public void installExtension(String name, String version, String installSql) throws IOException {
+        Path dir = binDir.getParent().resolve("share/postgresql/extension");
+        Files.writeString(dir.resolve(name + ".control"), "comment = 'pgshift test extension'\ndefault_version = '" + version
+                + "'\nrelocatable = true\n", StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve(name + "--" + version + ".sql"), installSql, StandardCharsets.UTF_8);
+        for (Path f : List.of(dir.resolve(name + ".control"), dir.resolve(name + "--" + version + ".sql"))) {
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        }
     }
 
     public synchronized void stop() {

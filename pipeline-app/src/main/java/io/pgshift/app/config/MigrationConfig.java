@@ -12,7 +12,7 @@ import io.pgshift.core.TableSelection;
 /** A validated {@code migration.yaml}, with typed accessors. Built by {@link MigrationConfigLoader}. */
 public record MigrationConfig(String name, PgEndpoint source, PgEndpoint target, List<DatabaseMapping> databases, TableSelection tables,
                               Kafka kafka, Path workDir, long heartbeatIntervalMs, int maxBatchRecords, int applyWorkers,
-                              Map<String, String> debezium) {
+                              Map<String, String> debezium, int longTransactionSeconds) {
 
     /** One source database and the target database it goes to. */
     public record DatabaseMapping(String source, String target) {

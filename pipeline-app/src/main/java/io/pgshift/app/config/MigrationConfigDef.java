@@ -76,6 +76,10 @@ public final class MigrationConfigDef {
         add(ConfigKey.optional("apply.workers", INT, "2", "Appliers per target database running in parallel, each with its own"
                 + " Kafka consumer and target connection; Kafka spreads the table topics' partitions over them, and each partition is"
                 + " applied in order by one of them.", "2", range(1, 64)));
+        add(ConfigKey.section("check", OBJECT, "The prerequisite checks ('pgshift check', and 'pgshift migrate' before it starts)."));
+        add(ConfigKey.optional("check.longTransactionSeconds", INT, "300", "A source transaction open longer than this is reported: creating"
+                + " the replication slot waits until every transaction running then has ended, and it holds back the snapshot.", "300",
+                range(1, 86_400)));
         add(ConfigKey.optional("debezium", STRING_MAP, "{}", "Extra properties for the Debezium PostgreSQL connector (for example"
                 + " snapshot.fetch.size). The properties pgshift sets itself cannot be overridden.", "{}", v -> {
                     for (Object k : ((Map<?, ?>) v).keySet()) {

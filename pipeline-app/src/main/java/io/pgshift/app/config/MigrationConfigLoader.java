@@ -107,7 +107,8 @@ public final class MigrationConfigLoader {
         return new MigrationConfig(name, source, target, List.copyOf(databases), tables, kafka, Path.of((String) value(root, "workDir", "workDir")),
                 ((Integer) value(root, "capture.heartbeatIntervalMs", "capture.heartbeatIntervalMs")).longValue(),
                 (Integer) value(root, "apply.maxBatchRecords", "apply.maxBatchRecords"),
-                (Integer) value(root, "apply.workers", "apply.workers"), debezium);
+                (Integer) value(root, "apply.workers", "apply.workers"), debezium,
+                (Integer) value(root, "check.longTransactionSeconds", "check.longTransactionSeconds"));
     }
 
     private PgEndpoint endpoint(JsonNode root, String role) {

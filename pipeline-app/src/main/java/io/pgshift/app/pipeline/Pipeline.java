@@ -26,11 +26,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.pgshift.app.config.MigrationConfig;
+import io.pgshift.app.schema.SchemaMigrator;
+import io.pgshift.app.schema.SchemaSection;
 import io.pgshift.sink.ApplierConfig;
 import io.pgshift.sink.ChangeApplier;
 import io.pgshift.sink.PartitionRef;
 import io.pgshift.sink.ApplierStats;
 import io.pgshift.sink.KafkaApplierLoop;
+import io.pgshift.sink.StreamGate;
 import io.pgshift.source.CaptureConfig;
 import io.pgshift.source.CaptureEngine;
 import io.pgshift.source.FencePoint;
@@ -45,8 +48,14 @@ public final class Pipeline implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
-    /** One database's capture and applier. */
-    public record Lane(MigrationConfig.DatabaseMapping mapping, CaptureEngine capture, KafkaApplierLoop applier, ApplierStats stats) {
+    /**
+     * One database's capture and applier.
+     *
+     * @param loaded completes when the full load is applied in the target and the schema's post-data section is in, so
+     *               that changes are being applied; completes exceptionally when either failed
+     */
+    public record Lane(MigrationConfig.DatabaseMapping mapping, CaptureEngine capture, KafkaApplierLoop applier, ApplierStats stats,
+                       CompletableFuture<Void> loaded) {
     }
 
     private final MigrationConfig config;
@@ -54,10 +63,17 @@ public final class Pipeline implements AutoCloseable {
     private final String bootstrap;
     private final List<Lane> lanes = new ArrayList<>();
     private final ExecutorService appliers = Executors.newCachedThreadPool(r -> new Thread(r, "pgshift-applier"));
+    private final ExecutorService loaders = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "pgshift-load-finisher");
+        t.setDaemon(true);
+        return t;
+    });
+    private final PipelineOptions options;
     private final Admin admin;
 
-    private Pipeline(MigrationConfig config, EmbeddedKafkaBroker broker, String bootstrap) {
+    private Pipeline(MigrationConfig config, PipelineOptions options, EmbeddedKafkaBroker broker, String bootstrap) {
         this.config = config;
+        this.options = options;
         this.broker = broker;
         this.bootstrap = bootstrap;
         Map<String, Object> adminProps = new HashMap<>(config.kafka().properties());
@@ -66,9 +82,17 @@ public final class Pipeline implements AutoCloseable {
         this.admin = Admin.create(adminProps);
     }
 
-    /** Starts everything: the broker if embedded, then for each database schema, capture and applier. */
+    /** Starts every step: the broker if embedded, then for each database schema, capture and applier. */
     public static Pipeline start(MigrationConfig config) throws IOException, SQLException, InterruptedException {
-        LOG.info("Starting {}", config.describe());
+        return start(config, PipelineOptions.all());
+    }
+
+    /**
+     * Starts the broker if embedded, then for each database: the schema's pre-data section, the capture (with its
+     * snapshot) and the applier; once the load is applied, the post-data section, after which changes are applied.
+     */
+    public static Pipeline start(MigrationConfig config, PipelineOptions options) throws IOException, SQLException, InterruptedException {
+        LOG.info("Starting {} ({})", config.describe(), options);
         checkConnectivity(config);
         EmbeddedKafkaBroker broker = null;
         String bootstrap = config.kafka().bootstrap();
@@ -76,7 +100,7 @@ public final class Pipeline implements AutoCloseable {
             broker = EmbeddedKafkaBroker.start(config.workDir().resolve("kafka"));
             bootstrap = broker.bootstrapServers();
         }
-        Pipeline pipeline = new Pipeline(config, broker, bootstrap);
+        Pipeline pipeline = new Pipeline(config, options, broker, bootstrap);
         try {
             for (MigrationConfig.DatabaseMapping db : config.databases()) {
                 pipeline.startLane(db);
@@ -102,23 +126,85 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void startLane(MigrationConfig.DatabaseMapping db) throws IOException, SQLException, InterruptedException {
-        SchemaCopier.ensureDatabase(config.target(), db.target());
-        SchemaCopier.copyIfTargetEmpty(config.source(), db.source(), config.target(), db.target(), config.workDir());
+        SchemaMigrator schema = new SchemaMigrator(config.source(), db.source(), config.target(), db.target(), config.tables(), config.workDir());
+        SchemaMigrator.ensureDatabase(config.target(), db.target());
+        if (options.preData()) {
+            schema.apply(SchemaSection.PRE_DATA);
+        }
         short rf = config.kafka().embedded() ? 1 : config.kafka().replicationFactor();
         CaptureConfig cc = new CaptureConfig(config.names(), config.source(), db.source(), config.tables(), bootstrap, config.kafka().properties(),
-                config.kafka().partitionsPerTable(), rf, config.debezium(), config.heartbeatIntervalMs());
+                config.kafka().partitionsPerTable(), rf, config.debezium(), config.heartbeatIntervalMs(), options.load());
         CaptureEngine capture = CaptureEngine.prepare(cc);
         if (capture.loadPlan() != LoadPlan.RESUME) {
             discardEarlierAttempt(db, capture);
         }
+        boolean postDataPending = options.postData() && !schema.postDataDone();
+        StreamGate gate = postDataPending ? StreamGate.closed() : StreamGate.alwaysOpen();
         capture.start();
         ApplierStats stats = new ApplierStats();
         ApplierConfig ac = new ApplierConfig(config.target(), db.target(), new ArrayList<>(capture.topics().values()),
                 config.names().applierGroup(db.target()), bootstrap, config.kafka().properties(), config.maxBatchRecords(),
                 config.source(), db.source(), config.applyWorkers());
-        KafkaApplierLoop applier = new KafkaApplierLoop(ac, stats);
+        KafkaApplierLoop applier = new KafkaApplierLoop(ac, stats, gate);
         appliers.execute(applier);
-        lanes.add(new Lane(db, capture, applier, stats));
+        Lane lane = new Lane(db, capture, applier, stats, new CompletableFuture<>());
+        lanes.add(lane);
+        loaders.execute(() -> finishLoad(lane, postDataPending ? schema : null, gate));
+    }
+
+    /**
+     * Waits until the lane's full load is applied, then applies the post-data section (when {@code schema} is given)
+     * and opens the gate for changes.
+     */
+    private void finishLoad(Lane lane, SchemaMigrator schema, StreamGate gate) {
+        try {
+            long t0 = System.nanoTime();
+            awaitLoadApplied(lane);
+            LOG.info("Full load of '{}' applied in target database '{}' ({} rows)", lane.mapping().source(), lane.mapping().target(),
+                    lane.stats().tables().values().stream().mapToLong(ApplierStats.TableStats::snapshotRows).sum());
+            if (schema != null) {
+                schema.apply(SchemaSection.POST_DATA);
+            }
+            gate.open();
+            lane.loaded().complete(null);
+            LOG.info("Database '{}' now streams changes into '{}' ({} ms after the start)", lane.mapping().source(), lane.mapping().target(),
+                    (System.nanoTime() - t0) / 1_000_000);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            lane.loaded().cancel(false);
+        }
+        catch (Exception e) {
+            LOG.error("Finishing the load of '{}' failed: {}", lane.mapping().source(), e.getMessage());
+            lane.loaded().completeExceptionally(e);
+        }
+    }
+
+    /**
+     * Proves the lane's full load is applied: a fence row written now is seen by the capture only after its snapshot
+     * (so every snapshot record is in Kafka by then); then every table partition must be applied up to the end it had
+     * at that moment, or be held by the gate at its first change (every snapshot record comes before it).
+     */
+    private void awaitLoadApplied(Lane lane) throws InterruptedException, SQLException, ExecutionException {
+        lane.capture().fence().get();
+        Map<TopicPartition, Long> ends = endOffsets(new ArrayList<>(lane.capture().topics().values()));
+        while (true) {
+            Map<TopicPartition, Long> applied = lane.applier().appliedOffsets();
+            java.util.Set<TopicPartition> held = lane.applier().heldPartitions();
+            boolean done = ends.entrySet().stream().allMatch(e -> held.contains(e.getKey()) || applied.getOrDefault(e.getKey(), 0L) >= e.getValue());
+            if (done) {
+                return;
+            }
+            if (lane.applier().finished().isDone() || lane.capture().finished().isDone()) {
+                throw new IllegalStateException("The capture or the applier of '" + lane.mapping().source() + "' stopped before the load was applied");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Completes when every database's full load is applied and its post-data section is in: changes are being applied everywhere. */
+    public CompletableFuture<Void> loaded() {
+        return CompletableFuture.allOf(lanes.stream().map(Lane::loaded).toArray(CompletableFuture[]::new));
     }
 
     /**
@@ -150,10 +236,13 @@ public final class Pipeline implements AutoCloseable {
     /** The first failure of any capture or applier, if one stopped with an error. */
     public Optional<Throwable> failure() {
         for (Lane lane : lanes) {
-            for (CompletableFuture<Void> f : List.of(lane.capture().finished(), lane.applier().finished())) {
+            for (CompletableFuture<Void> f : List.of(lane.capture().finished(), lane.applier().finished(), lane.loaded())) {
                 if (f.isCompletedExceptionally()) {
                     try {
                         f.join();
+                    }
+                    catch (java.util.concurrent.CancellationException e) {
+                        continue;
                     }
                     catch (RuntimeException e) {
                         return Optional.of(e.getCause() != null ? e.getCause() : e);
@@ -228,6 +317,7 @@ public final class Pipeline implements AutoCloseable {
 
     @Override
     public void close() {
+        loaders.shutdownNow();
         for (Lane lane : lanes) {
             lane.capture().close();
         }

@@ -28,12 +28,14 @@ public final class Catalog {
                 if (!selection.matches(id)) {
                     continue;
                 }
-                Array keys = rs.getArray("key_columns");
-                List<String> keyColumns = keys == null ? List.of() : Arrays.asList((String[]) keys.getArray());
                 tables.add(new TableInfo(id, "p".equals(rs.getString("relkind")), rs.getString("replica_identity").charAt(0),
-                        List.copyOf(keyColumns), rs.getLong("estimated_rows")));
+                        names(rs.getArray("key_columns")), names(rs.getArray("identity_index_columns")), rs.getLong("estimated_rows")));
             }
         }
         return tables;
+    }
+
+    private static List<String> names(Array array) throws SQLException {
+        return array == null ? List.of() : Arrays.asList((String[]) array.getArray());
     }
 }

@@ -1,10 +1,12 @@
 -- tables.sql: the ordinary and partitioned tables of the current database that a migration could
--- move, with their primary-key columns in key order and their replica identity.
--- Parameters: none. Leaves out system schemas, pgshift's own schema, and partitions (their parent
--- is listed; changes to partitions are published under the parent).
+-- move, with their primary-key columns in key order, their replica identity and its index.
+-- Parameters: none. Leaves out system schemas, pgshift's own schema, partitions (their parent is
+-- listed; changes to partitions are published under the parent), and unlogged tables (logical
+-- replication cannot carry them).
 -- Columns: schema_name, table_name, relkind ('r' table, 'p' partitioned), replica_identity
 --   ('d' default, 'f' full, 'i' index, 'n' nothing), key_columns (text[], empty when no primary key),
---   estimated_rows.
+--   identity_index_columns (text[] of the REPLICA IDENTITY USING INDEX index, in index order; empty
+--   when there is none, also when that index was dropped), estimated_rows.
 -- Runnable in psql as it is.
 SELECT n.nspname                                   AS schema_name,
        c.relname                                   AS table_name,
@@ -16,6 +18,12 @@ SELECT n.nspname                                   AS schema_name,
                    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
                   WHERE i.indrelid = c.oid AND i.indisprimary),
                 '{}'::name[])::text[]              AS key_columns,
+       coalesce((SELECT array_agg(a.attname ORDER BY k.ord)
+                   FROM pg_index i
+                   CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                  WHERE i.indrelid = c.oid AND i.indisreplident),
+                '{}'::name[])::text[]              AS identity_index_columns,
        greatest(c.reltuples, 0)::bigint            AS estimated_rows
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace

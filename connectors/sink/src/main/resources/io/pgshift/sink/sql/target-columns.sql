@@ -3,8 +3,8 @@
 -- in psql, replace the two ? with literals.
 -- Columns: column_name, type_name (format_type), base_type (the type's name after resolving domains),
 -- base_kind (pg_type.typtype of the base type: b base, e enum, c composite, r range, m multirange, p pseudo),
--- is_array (the base type is an array), generated ('' or 's'), key_position (null when the column is not
--- in the primary key), not_null.
+-- is_array (the base type is an array), generated ('' or 's'), key_position (the column's place in the
+-- primary key, or when there is none in the REPLICA IDENTITY USING INDEX index; null otherwise), not_null.
 WITH RECURSIVE cols AS (
     SELECT a.attnum, a.attname, a.atttypid, a.atttypmod, a.attgenerated, a.attnotnull, c.oid AS relid
       FROM pg_class c
@@ -27,7 +27,9 @@ SELECT c.attname                                   AS column_name,
        (SELECT k.ord
           FROM pg_index i
           CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
-         WHERE i.indrelid = c.relid AND i.indisprimary AND k.attnum = c.attnum) AS key_position
+         WHERE i.indrelid = c.relid AND k.attnum = c.attnum
+           AND (i.indisprimary OR (i.indisreplident AND NOT EXISTS (
+                    SELECT FROM pg_index p WHERE p.indrelid = c.relid AND p.indisprimary)))) AS key_position
   FROM cols c
   JOIN base b ON b.attnum = c.attnum
   JOIN pg_type bt ON bt.oid = b.typid AND bt.typtype <> 'd'

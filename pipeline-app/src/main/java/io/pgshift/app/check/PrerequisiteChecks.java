@@ -324,6 +324,7 @@ public final class PrerequisiteChecks {
 
     private void tablePrivileges(Connection c, String scope, List<TableInfo> tables) throws SQLException {
         List<String> unreadable = new ArrayList<>();
+        List<String> unreadableNames = new ArrayList<>();
         Set<String> schemas = new java.util.TreeSet<>();
         for (TableInfo t : tables) {
             try (PreparedStatement ps = c.prepareStatement("SELECT has_schema_privilege(?, 'USAGE') AND has_table_privilege(?, 'SELECT')")) {
@@ -333,6 +334,7 @@ public final class PrerequisiteChecks {
                     rs.next();
                     if (!rs.getBoolean(1)) {
                         unreadable.add(t.id().quoted());
+                        unreadableNames.add(t.id().toString());
                         schemas.add(Identifiers.quote(t.id().schema()));
                     }
                 }
@@ -343,7 +345,7 @@ public final class PrerequisiteChecks {
             add(CheckResult.pass("source.table_privileges", scope, "'" + config.source().user() + "' can read all " + tables.size() + " selected tables"));
         }
         else {
-            add(CheckResult.fail("source.table_privileges", scope, "'" + config.source().user() + "' cannot read " + abbreviate(unreadable),
+            add(CheckResult.fail("source.table_privileges", scope, "'" + config.source().user() + "' cannot read " + abbreviate(unreadableNames),
                     "GRANT USAGE ON SCHEMA " + String.join(", ", schemas) + " TO " + user + "; GRANT SELECT ON " + String.join(", ", unreadable)
                             + " TO " + user + ";"));
         }
@@ -367,7 +369,7 @@ public final class PrerequisiteChecks {
                 ps.setString(1, t.id().quoted());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next() && !rs.getBoolean(1)) {
-                        notOwned.add(t.id().quoted());
+                        notOwned.add(t.id().toString());
                     }
                 }
             }
@@ -404,7 +406,7 @@ public final class PrerequisiteChecks {
         if (fixReplicaIdentity) {
             try (Statement st = c.createStatement()) {
                 for (TableId t : unusable.keySet()) {
-                    say.accept("Setting REPLICA IDENTITY FULL on " + t.quoted() + " in source database '" + scope.substring("source db ".length())
+                    say.accept("Setting REPLICA IDENTITY FULL on " + t + " in source database '" + scope.substring("source db ".length())
                             + "' (--fix-replica-identity): its updates and deletes will log every old column value");
                     st.execute("ALTER TABLE " + t.quoted() + " REPLICA IDENTITY FULL");
                 }
@@ -608,6 +610,9 @@ public final class PrerequisiteChecks {
                 targetTablesEmpty(t, scope, db, tables);
             }
         }
+        else {
+            add(CheckResult.pass("target.tables_empty", scope, "target database '" + db.target() + "' does not exist yet, so it holds no rows"));
+        }
     }
 
     private void extensions(Connection source, Connection targetServer, MigrationConfig.DatabaseMapping db, boolean targetExists) throws SQLException {
@@ -679,6 +684,7 @@ public final class PrerequisiteChecks {
         boolean inProgress = bool(t, "SELECT to_regclass('pgshift.apply_progress') IS NOT NULL")
                 && longQuery(t, "SELECT count(*) FROM pgshift.apply_progress WHERE left(topic, " + prefix.length() + ") = " + Identifiers.literal(prefix)) > 0;
         List<String> withRows = new ArrayList<>();
+        List<String> withRowsNames = new ArrayList<>();
         int present = 0;
         for (TableInfo table : tables) {
             try (PreparedStatement ps = t.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
@@ -693,6 +699,7 @@ public final class PrerequisiteChecks {
             present++;
             if (bool(t, "SELECT EXISTS (SELECT FROM " + table.id().quoted() + ")")) {
                 withRows.add(table.id().quoted());
+                withRowsNames.add(table.id().toString());
             }
         }
         if (inProgress) {
@@ -700,7 +707,7 @@ public final class PrerequisiteChecks {
                     + " of its tables hold rows it applied): migrate resumes"));
         }
         else if (!withRows.isEmpty()) {
-            add(CheckResult.fail("target.tables_empty", scope, "target tables already hold rows: " + abbreviate(withRows) + "; pgshift loads into"
+            add(CheckResult.fail("target.tables_empty", scope, "target tables already hold rows: " + abbreviate(withRowsNames) + "; pgshift loads into"
                     + " empty tables and would mix its rows with these", "empty them (TRUNCATE " + String.join(", ", withRows.subList(0,
                     Math.min(5, withRows.size()))) + (withRows.size() > 5 ? ", ..." : "") + ";) or migrate into another target database"));
         }

@@ -18,7 +18,7 @@ final class SqlStatements {
         List<String> nonKey = columns.stream().filter(c -> !table.keyColumns().contains(c)).collect(Collectors.toList());
         String action = nonKey.isEmpty() ? "DO NOTHING"
                 : "DO UPDATE SET " + nonKey.stream().map(c -> Identifiers.quote(c) + " = EXCLUDED." + Identifiers.quote(c)).collect(Collectors.joining(", "));
-        return "INSERT INTO " + table.id().quoted() + " (" + cols + ") VALUES (" + params + ") ON CONFLICT (" + keys + ") " + action;
+        return "INSERT INTO " + table.id().quoted() + " (" + cols + ") OVERRIDING SYSTEM VALUE VALUES (" + params + ") ON CONFLICT (" + keys + ") " + action;
     }
 
     static String update(TargetTable table, List<String> setColumns, List<String> keyColumns) {

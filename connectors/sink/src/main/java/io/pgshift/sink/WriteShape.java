@@ -130,7 +130,7 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
         List<String> nonKey = columns.stream().filter(c -> !keyColumns.contains(c)).collect(Collectors.toList());
         String action = nonKey.isEmpty() ? "DO NOTHING"
                 : "DO UPDATE SET " + nonKey.stream().map(c -> Identifiers.quote(c) + " = EXCLUDED." + Identifiers.quote(c)).collect(Collectors.joining(", "));
-        return "INSERT INTO " + table.id().quoted() + " (" + columnList() + ") VALUES " + values
+        return "INSERT INTO " + table.id().quoted() + " (" + columnList() + ") OVERRIDING SYSTEM VALUE VALUES " + values
                 + " ON CONFLICT (" + keyColumns.stream().map(Identifiers::quote).collect(Collectors.joining(", ")) + ") " + action;
     }
 
@@ -144,7 +144,7 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
     String singleRowSql() {
         String t = table.id().quoted();
         return switch (kind) {
-            case COPY, INSERT -> "INSERT INTO " + t + " (" + columnList() + ") VALUES ("
+            case COPY, INSERT -> "INSERT INTO " + t + " (" + columnList() + ") OVERRIDING SYSTEM VALUE VALUES ("
                     + columns.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
             case UPSERT -> upsertSql(1);
             case UPDATE -> "UPDATE " + t + " SET " + assignments() + " WHERE " + keyPredicate();

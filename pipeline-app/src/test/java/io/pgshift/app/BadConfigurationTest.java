@@ -27,7 +27,9 @@ class BadConfigurationTest {
         Files.writeString(file, yaml);
         StringWriter err = new StringWriter();
         CommandLine cli = Main.commandLine();
-        cli.setErr(new PrintWriter(err, true));
+        PrintWriter both = new PrintWriter(err, true);
+        cli.setErr(both);
+        cli.setOut(both);
         long t0 = System.nanoTime();
         int exit = cli.execute("migrate", "-c", file.toString());
         assertThat((System.nanoTime() - t0) / 1_000_000).as("fails fast (ms)").isLessThan(20_000);
@@ -60,9 +62,9 @@ class BadConfigurationTest {
                 databases: [ { source: shop } ]
                 workDir: "%s"
                 """.formatted(closedPort, closedPort, dir.resolve("work")));
-        assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).contains("source PostgreSQL server at 127.0.0.1:" + closedPort).contains("source.host")
-                .doesNotContain("hunter2-secret");
+        assertThat(r.exit()).as("refused by the prerequisite checks").isEqualTo(3);
+        assertThat(r.err()).containsPattern("FAIL +source\\.connection").contains("source PostgreSQL server at 127.0.0.1:" + closedPort)
+                .contains("source.host").contains("not starting").doesNotContain("hunter2-secret");
         assertThat(dir.resolve("work/kafka")).as("nothing started before the check").doesNotExist();
     }
 }

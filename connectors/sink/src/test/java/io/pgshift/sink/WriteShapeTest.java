@@ -40,9 +40,16 @@ class WriteShapeTest {
         WriteShape shape = WriteShape.of(table(List.of("Id")), event(ChangeOp.READ, Map.of("Id", "1"), after));
         assertThat(shape.kind()).isEqualTo(WriteShape.Kind.COPY);
         assertThat(shape.copySql()).isEqualTo("COPY \"public\".\"Mixed Case\" (\"Id\", \"select\") FROM STDIN");
-        assertThat(shape.upsertSql(2)).isEqualTo("INSERT INTO \"public\".\"Mixed Case\" (\"Id\", \"select\") VALUES (?, ?), (?, ?)"
+        assertThat(shape.upsertSql(2)).isEqualTo("INSERT INTO \"public\".\"Mixed Case\" (\"Id\", \"select\") OVERRIDING SYSTEM VALUE VALUES (?, ?), (?, ?)"
                 + " ON CONFLICT (\"Id\") DO UPDATE SET \"select\" = EXCLUDED.\"select\"");
         assertThat(shape.deleteSql(2)).isEqualTo("DELETE FROM \"public\".\"Mixed Case\" WHERE (\"Id\") IN ((?), (?))");
+    }
+
+    @Test
+    void snapshotRowsAreCopiedEvenBeforeTheTargetHasItsKey() {
+        // During the load the target has no primary key yet (post-data comes after the load).
+        WriteShape shape = WriteShape.of(table(List.of()), event(ChangeOp.READ, Map.of("Id", "1"), Map.of("Id", "1", "select", "x")));
+        assertThat(shape.kind()).isEqualTo(WriteShape.Kind.COPY);
     }
 
     @Test

@@ -114,7 +114,7 @@ public final class SchemaMigrator {
                         + " 'pgshift schema' again.");
             }
         }
-        Path dump = dump();
+        Path dump = dump(selected);
         restore(dump, SchemaSection.PRE_DATA);
         try (Connection t = target.connect(targetDb, "pgshift-schema")) {
             record(t, SchemaSection.PRE_DATA, "applied");
@@ -146,7 +146,7 @@ public final class SchemaMigrator {
                         + " first of them", targetDb, have.stream().filter(wanted::contains).count(), wanted.size(), sourceDb);
             }
         }
-        Path dump = dump();
+        Path dump = dump(selected);
         long t0 = System.nanoTime();
         restore(dump, SchemaSection.POST_DATA);
         List<String> refreshed = refreshMaterializedViews();
@@ -171,11 +171,10 @@ public final class SchemaMigrator {
     }
 
     /** Dumps the schema of the selected tables and of everything else but other tables, in custom format. */
-    Path dump() throws SQLException, IOException {
+    Path dump(List<TableId> selectedTables) throws SQLException, IOException {
         List<String> excluded = new ArrayList<>();
+        Set<TableId> selected = new HashSet<>(selectedTables);
         try (Connection s = source.connect(sourceDb, "pgshift-schema")) {
-            Set<TableId> selected = new HashSet<>();
-            Catalog.selectedTables(s, selection).forEach(t -> selected.add(t.id()));
             try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery(SqlResource.load("/io/pgshift/app/schema/dump-exclusions.sql"))) {
                 while (rs.next()) {
                     if (!selected.contains(new TableId(rs.getString("root_schema"), rs.getString("root_name")))) {

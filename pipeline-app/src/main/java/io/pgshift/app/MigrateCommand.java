@@ -19,6 +19,7 @@ import io.pgshift.app.check.CheckResult;
 import io.pgshift.app.check.PrerequisiteChecks;
 import io.pgshift.app.config.MigrationConfig;
 import io.pgshift.app.config.MigrationConfigLoader;
+import io.pgshift.app.coordinator.Coordinator;
 import io.pgshift.app.pipeline.Pipeline;
 import io.pgshift.app.pipeline.PipelineOptions;
 import io.pgshift.app.pipeline.ProgressReporter;
@@ -29,8 +30,8 @@ import io.pgshift.app.pipeline.ProgressReporter;
  */
 @Command(name = "migrate", mixinStandardHelpOptions = true,
         description = "Check the prerequisites, copy the schema's pre-data section, load a consistent snapshot, apply the post-data section"
-                + " (indexes, constraints, triggers), then stream every change to the target until stopped (Ctrl-C). Running it again resumes"
-                + " where it stopped.")
+                + " (indexes, constraints, triggers), then stream every change to the target until a cutover completes or it is stopped (Ctrl-C)."
+                + " It serves the status page and listens on the control topic for 'pgshift cutover'. Running it again resumes where it stopped.")
 final class MigrateCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(MigrateCommand.class);
@@ -81,27 +82,40 @@ final class MigrateCommand implements Callable<Integer> {
         }
         PipelineOptions options = new PipelineOptions(!skipSchema && !skipPreData, !skipLoad, !skipSchema && !skipPostData);
         CountDownLatch stopped = new CountDownLatch(1);
-        Pipeline pipeline = Pipeline.start(cfg, options);
+        Coordinator coordinator = Coordinator.start(cfg, options);
         Thread hook = new Thread(() -> {
             LOG.info("Stopping: the capture and the appliers finish their current batch");
-            pipeline.close();
+            coordinator.close();
             stopped.countDown();
         }, "pgshift-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        try (ProgressReporter progress = ProgressReporter.start(pipeline, Duration.ofSeconds(10))) {
+        if (coordinator.httpPort() > 0) {
+            spec.commandLine().getOut().println("Status page: http://" + cfg.coordination().httpHost() + ":" + coordinator.httpPort() + "/");
+            spec.commandLine().getOut().flush();
+        }
+        boolean announced = false;
+        try (ProgressReporter progress = ProgressReporter.start(coordinator::status, Duration.ofSeconds(10))) {
             while (!stopped.await(1, TimeUnit.SECONDS)) {
+                Pipeline pipeline = coordinator.pipeline();
                 if (pipeline.failure().isPresent()) {
                     LOG.error("The migration stopped: {}", pipeline.failure().get().getMessage());
                     Runtime.getRuntime().removeShutdownHook(hook);
-                    pipeline.close();
+                    coordinator.close();
                     return 1;
                 }
                 if (skipStreaming && pipeline.loaded().isDone()) {
                     Runtime.getRuntime().removeShutdownHook(hook);
-                    pipeline.close();
+                    coordinator.close();
                     spec.commandLine().getOut().println("Load applied and post-data in (--skip-streaming). The replication slot keeps the changes"
                             + " made since; run 'pgshift migrate' again to stream them.");
                     return 0;
+                }
+                if (coordinator.completion().isDone() && !announced) {
+                    announced = true;
+                    spec.commandLine().getOut().println(coordinator.completion().join().summary());
+                    spec.commandLine().getOut().println("Cutover completed: point the applications at the target. Streaming has stopped; the status"
+                            + " page stays up until you stop this process (Ctrl-C).");
+                    spec.commandLine().getOut().flush();
                 }
             }
         }

@@ -28,6 +28,8 @@ final class TestMigrations {
                 "tables: { include: [\"public.*\"] }",
                 "kafka: { bootstrap: \"" + servers.bootstrapServers() + "\" }",
                 "capture: { heartbeatIntervalMs: 1000 }",
+                "http: { port: 0 }",
+                "status: { publishIntervalMs: 500 }",
                 "workDir: \"" + workDir + "\"",
                 "");
     }

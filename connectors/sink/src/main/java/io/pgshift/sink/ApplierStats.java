@@ -18,8 +18,19 @@ public final class ApplierStats {
         private final LongAdder updates = new LongAdder();
         private final LongAdder deletes = new LongAdder();
         private final LongAdder truncates = new LongAdder();
+        private final LongAdder errors = new LongAdder();
+        private final AtomicLong loadStartedAtMs = new AtomicLong();
+        private final AtomicLong loadCompletedAtMs = new AtomicLong();
+        private final AtomicLong lastChangeAtMs = new AtomicLong();
+        private volatile String lastError;
 
-        void count(ChangeOp op, long n) {
+        void count(ChangeOp op, long n, long nowMs) {
+            if (op == ChangeOp.READ) {
+                loadStartedAtMs.compareAndSet(0, nowMs);
+            }
+            else {
+                lastChangeAtMs.set(nowMs);
+            }
             switch (op) {
                 case READ -> snapshotRows.add(n);
                 case CREATE -> inserts.add(n);
@@ -48,6 +59,31 @@ public final class ApplierStats {
         public long truncates() {
             return truncates.sum();
         }
+
+        /** Changes to this table the target refused. */
+        public long errors() {
+            return errors.sum();
+        }
+
+        /** Why the target last refused a change to this table (no values: they may be personal data); null when it never did. */
+        public String lastError() {
+            return lastError;
+        }
+
+        /** When the first snapshot row was applied, epoch ms; 0 before. */
+        public long loadStartedAtMs() {
+            return loadStartedAtMs.get();
+        }
+
+        /** When the table's last snapshot row was applied, epoch ms; 0 while its load goes on (or when it had no rows). */
+        public long loadCompletedAtMs() {
+            return loadCompletedAtMs.get();
+        }
+
+        /** When the last streamed change (not a snapshot row) was applied, epoch ms; 0 before the first. */
+        public long lastChangeAtMs() {
+            return lastChangeAtMs.get();
+        }
     }
 
     private final Map<TableId, TableStats> tables = new ConcurrentHashMap<>();
@@ -56,13 +92,23 @@ public final class ApplierStats {
     private final AtomicLong lastAppliedAtMs = new AtomicLong();
     private final AtomicLong lastLatencyMs = new AtomicLong(-1);
 
-    void recordApplied(TableId table, ChangeOp op, long commitTimeMs, long nowMs) {
-        tables.computeIfAbsent(table, t -> new TableStats()).count(op, 1);
+    void recordApplied(TableId table, ChangeOp op, long commitTimeMs, boolean endsTableLoad, long nowMs) {
+        TableStats ts = tables.computeIfAbsent(table, t -> new TableStats());
+        ts.count(op, 1, nowMs);
+        if (endsTableLoad) {
+            ts.loadCompletedAtMs.compareAndSet(0, nowMs);
+        }
         applied.increment();
         lastAppliedAtMs.set(nowMs);
         if (op != ChangeOp.READ && commitTimeMs > 0) {
             lastLatencyMs.set(Math.max(0, nowMs - commitTimeMs));
         }
+    }
+
+    void recordError(TableId table, String reason) {
+        TableStats ts = tables.computeIfAbsent(table, t -> new TableStats());
+        ts.errors.increment();
+        ts.lastError = reason;
     }
 
     void recordSkippedReplay() {

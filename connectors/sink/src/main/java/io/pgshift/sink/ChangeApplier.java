@@ -181,7 +181,7 @@ public final class ChangeApplier implements AutoCloseable {
                 lastPositions.putAll(outcome.positions);
                 long now = clock.millis();
                 for (ChangeEvent e : outcome.applied) {
-                    stats.recordApplied(e.table(), e.op(), e.commitTimeMs(), now);
+                    stats.recordApplied(e.table(), e.op(), e.commitTimeMs(), e.endsTableLoad(), now);
                 }
                 for (int i = 0; i < outcome.skipped; i++) {
                     stats.recordSkippedReplay();
@@ -223,6 +223,7 @@ public final class ChangeApplier implements AutoCloseable {
             rollbackQuietly();
             SourceRecordRef r = f.record;
             String state = f.cause.getSQLState();
+            stats.recordError(r.event().table(), "SQLState " + state + " at " + r.partition() + " offset " + r.offset());
             return new ApplyException("The target refused a change to " + r.event().table() + " (key " + r.event().key() + ") from Kafka "
                     + r.partition() + " offset " + r.offset() + ": SQLState " + state + ", " + f.cause.getMessage() + ". " + SqlErrors.advice(state)
                     + " Nothing after this record was applied; after fixing the target, restart pgshift and it resumes from this record.", f.cause);

@@ -48,7 +48,8 @@ public final class DebeziumChangeParser {
         }
         Long ts = envelope.schema().field("ts_ms") != null ? envelope.getInt64("ts_ms") : null;
         Long commitTs = source.getInt64("ts_ms");
-        return new ChangeEvent(table, op, keyValues, after, position(op, source), commitTs != null ? commitTs : ts != null ? ts : 0L);
+        return new ChangeEvent(table, op, keyValues, after, position(op, source), commitTs != null ? commitTs : ts != null ? ts : 0L,
+                op == ChangeOp.READ && endsTableLoad(source));
     }
 
     private static Map<String, String> columns(Struct struct) {
@@ -87,6 +88,12 @@ public final class DebeziumChangeParser {
             bytes[i] = (byte) c;
         }
         return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Debezium marks a table's last snapshot row "last_in_data_collection", and the snapshot's very last one "last". */
+    private static boolean endsTableLoad(Struct source) {
+        Object snapshot = source.schema().field("snapshot") != null ? source.get("snapshot") : null;
+        return snapshot != null && ("last_in_data_collection".equals(snapshot.toString()) || "last".equals(snapshot.toString()));
     }
 
     private static SourcePosition position(ChangeOp op, Struct source) {

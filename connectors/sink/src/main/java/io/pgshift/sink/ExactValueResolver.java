@@ -121,7 +121,7 @@ final class ExactValueResolver {
                 for (String column : neededColumns(table, e)) {
                     after.put(column, row.get(column));
                 }
-                resolved.set(k.getKey(), record.withEvent(new ChangeEvent(e.table(), e.op(), e.key(), after, e.position(), e.commitTimeMs())));
+                resolved.set(k.getKey(), record.withEvent(new ChangeEvent(e.table(), e.op(), e.key(), after, e.position(), e.commitTimeMs(), e.endsTableLoad())));
             }
         }
         return resolved;

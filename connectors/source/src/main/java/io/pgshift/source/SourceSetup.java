@@ -118,8 +118,14 @@ public final class SourceSetup {
         }
     }
 
-    /** Inserts a fence row and returns its id. */
+    /**
+     * Inserts a fence row and returns its id. It must be the first statement of its transaction: the transaction is made
+     * read-write, so fences and heartbeats go on while a cutover has frozen the source ({@code default_transaction_read_only}).
+     */
     public static long insertFence(Connection connection, String kind) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            st.execute("SET TRANSACTION READ WRITE");
+        }
         try (PreparedStatement ps = connection.prepareStatement("INSERT INTO pgshift.fence (kind) VALUES (?) RETURNING id")) {
             ps.setString(1, kind);
             try (ResultSet rs = ps.executeQuery()) {

@@ -26,12 +26,17 @@ public final class Topics {
     /** Creates each missing topic with infinite retention (the topics are the migration's buffer, not a cache). */
     public static void ensure(Admin admin, Collection<String> topics, int partitions, short replicationFactor)
             throws InterruptedException, ExecutionException, TimeoutException {
+        ensure(admin, topics, partitions, replicationFactor, Map.of("retention.ms", "-1", "retention.bytes", "-1", "cleanup.policy", "delete"));
+    }
+
+    /** Creates each missing topic with these topic configs. */
+    public static void ensure(Admin admin, Collection<String> topics, int partitions, short replicationFactor, Map<String, String> configs)
+            throws InterruptedException, ExecutionException, TimeoutException {
         Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
         List<NewTopic> missing = new ArrayList<>();
         for (String topic : topics) {
             if (!existing.contains(topic)) {
-                missing.add(new NewTopic(topic, partitions, replicationFactor)
-                        .configs(Map.of("retention.ms", "-1", "retention.bytes", "-1", "cleanup.policy", "delete")));
+                missing.add(new NewTopic(topic, partitions, replicationFactor).configs(configs));
             }
         }
         if (missing.isEmpty()) {

@@ -17,6 +17,7 @@ public abstract class SourceWriter implements Runnable {
     private final String database;
     private final long pauseMillis;
     private final AtomicLong transactions = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
     private volatile boolean running = true;
     private volatile Throwable failure;
 
@@ -47,27 +48,52 @@ public abstract class SourceWriter implements Runnable {
 
     @Override
     public final void run() {
-        try (Connection c = source.connect(database, "pgshift-source-writer")) {
-            c.setAutoCommit(false);
-            prepare(c);
-            try {
-                while (running) {
-                    writeOne(ThreadLocalRandom.current());
-                    c.commit();
-                    transactions.incrementAndGet();
-                    Thread.sleep(pauseMillis);
+        while (running) {
+            try (Connection c = source.connect(database, "demo-app-writer")) {
+                c.setAutoCommit(false);
+                prepare(c);
+                try {
+                    while (running) {
+                        writeOne(ThreadLocalRandom.current());
+                        c.commit();
+                        transactions.incrementAndGet();
+                        Thread.sleep(pauseMillis);
+                    }
+                }
+                finally {
+                    release();
                 }
             }
-            finally {
-                release();
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            catch (SQLException e) {
+                if (!refusedByFrozenSource(e)) {
+                    failure = e;
+                    return;
+                }
+                // A frozen source (read-only, this session ended by the freeze) refuses writes, as it would the application's.
+                refused.incrementAndGet();
+                try {
+                    Thread.sleep(200);
+                }
+                catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            catch (RuntimeException e) {
+                failure = e;
+                return;
             }
         }
-        catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        catch (SQLException | RuntimeException e) {
-            failure = e;
-        }
+    }
+
+    /** Read-only transaction (25006), session terminated by an administrator (57P01), or the connection lost (08...). */
+    private static boolean refusedByFrozenSource(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.equals("25006") || state.equals("57P01") || state.startsWith("08"));
     }
 
     public void stop() {
@@ -76,6 +102,11 @@ public abstract class SourceWriter implements Runnable {
 
     public long transactions() {
         return transactions.get();
+    }
+
+    /** Transactions a frozen source refused (the writer retries until stopped). */
+    public long refused() {
+        return refused.get();
     }
 
     /** Why the writer stopped by itself, or null. */

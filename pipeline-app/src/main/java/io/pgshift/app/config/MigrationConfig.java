@@ -12,7 +12,15 @@ import io.pgshift.core.TableSelection;
 /** A validated {@code migration.yaml}, with typed accessors. Built by {@link MigrationConfigLoader}. */
 public record MigrationConfig(String name, PgEndpoint source, PgEndpoint target, List<DatabaseMapping> databases, TableSelection tables,
                               Kafka kafka, Path workDir, long heartbeatIntervalMs, int maxBatchRecords, int applyWorkers,
-                              Map<String, String> debezium, int longTransactionSeconds) {
+                              Map<String, String> debezium, int longTransactionSeconds, Coordination coordination) {
+
+    /**
+     * The coordinator: its HTTP status server, when it calls the migration ready to cut over, how often it publishes status.
+     *
+     * @param httpPort 0 for any free port, -1 for no HTTP server
+     */
+    public record Coordination(String httpHost, int httpPort, int readyMaxPending, int statusIntervalMs) {
+    }
 
     /** One source database and the target database it goes to. */
     public record DatabaseMapping(String source, String target) {

@@ -80,6 +80,19 @@ public final class MigrationConfigDef {
         add(ConfigKey.optional("check.longTransactionSeconds", INT, "300", "A source transaction open longer than this is reported: creating"
                 + " the replication slot waits until every transaction running then has ended, and it holds back the snapshot.", "300",
                 range(1, 86_400)));
+        add(ConfigKey.section("http", OBJECT, "The coordinator's HTTP server: / (a live page of the migration), /status (JSON),"
+                + " /metrics (Prometheus), /healthz."));
+        add(ConfigKey.optional("http.host", STRING, "127.0.0.1", "The address it listens on; 0.0.0.0 for every interface (it has no"
+                + " authentication: expose it only to your network).", "127.0.0.1", MigrationConfigDef::nonBlank));
+        add(ConfigKey.optional("http.port", INT, "8432", "Its port; 0 picks a free one (logged), -1 turns the server off.", "8432",
+                range(-1, 65535)));
+        add(ConfigKey.section("cutover", OBJECT, "When the migration is ready to cut over."));
+        add(ConfigKey.optional("cutover.readyMaxPending", INT, "1000", "The phase becomes READY_TO_CUTOVER once the full load is complete and"
+                + " fewer than this many changes wait in Kafka to be applied. A cutover is accepted in any phase after the full load; it"
+                + " always waits until nothing at all is pending.", "1000", range(0, 100_000_000)));
+        add(ConfigKey.section("status", OBJECT, "The status topic pgshift.<name>.status."));
+        add(ConfigKey.optional("status.publishIntervalMs", INT, "2000", "How often a status snapshot is published to the status topic (also"
+                + " on every phase change).", "2000", range(200, 600_000)));
         add(ConfigKey.optional("debezium", STRING_MAP, "{}", "Extra properties for the Debezium PostgreSQL connector (for example"
                 + " snapshot.fetch.size). The properties pgshift sets itself cannot be overridden.", "{}", v -> {
                     for (Object k : ((Map<?, ?>) v).keySet()) {

@@ -108,7 +108,10 @@ public final class MigrationConfigLoader {
                 ((Integer) value(root, "capture.heartbeatIntervalMs", "capture.heartbeatIntervalMs")).longValue(),
                 (Integer) value(root, "apply.maxBatchRecords", "apply.maxBatchRecords"),
                 (Integer) value(root, "apply.workers", "apply.workers"), debezium,
-                (Integer) value(root, "check.longTransactionSeconds", "check.longTransactionSeconds"));
+                (Integer) value(root, "check.longTransactionSeconds", "check.longTransactionSeconds"),
+                new MigrationConfig.Coordination((String) value(root, "http.host", "http.host"), (Integer) value(root, "http.port", "http.port"),
+                        (Integer) value(root, "cutover.readyMaxPending", "cutover.readyMaxPending"),
+                        (Integer) value(root, "status.publishIntervalMs", "status.publishIntervalMs")));
     }
 
     private PgEndpoint endpoint(JsonNode root, String role) {

@@ -1,6 +1,7 @@
 package io.pgshift.app.demo;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,10 +17,17 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.pgshift.app.config.MigrationConfig;
 import io.pgshift.app.config.MigrationConfigLoader;
+import io.pgshift.app.coordinator.ControlClient;
+import io.pgshift.app.coordinator.Coordinator;
+import io.pgshift.app.CutoverCommand;
 import io.pgshift.app.pipeline.Pipeline;
+import io.pgshift.app.pipeline.PipelineOptions;
 import io.pgshift.app.pipeline.ProgressReporter;
+import io.pgshift.core.control.ControlCommand;
 import io.pgshift.core.SqlResource;
 import io.pgshift.core.TableId;
 import io.pgshift.core.validation.TableComparator;
@@ -30,10 +38,12 @@ import io.pgshift.testkit.EmbeddedPostgres;
 /**
  * {@code pgshift demo}: the whole story on this machine with nothing else installed. Starts PostgreSQL 13
  * and 16, creates a sample shop, keeps writing to it, migrates it online through an embedded Kafka
- * broker, stops the writer, proves the target caught up and equals the source, and prints a summary.
+ * broker, then cuts over while the writer still writes (freeze, proven catch-up, sequences, validation) and prints the report
+ * and a summary, with the downtime measured from the freeze to COMPLETED.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run a real online migration on this machine: PostgreSQL 13 -> 16 through an embedded Kafka broker, under writes.")
+        description = "Run a real online migration on this machine: PostgreSQL 13 -> 16 through an embedded Kafka broker, under writes,"
+                + " ending with a cutover (source frozen, catch-up proven, sequences synced, every table validated).")
 public final class DemoCommand implements Callable<Integer> {
 
     private static final String DB = "shop";
@@ -75,13 +85,17 @@ public final class DemoCommand implements Callable<Integer> {
                 "tables: { include: [\"public.*\"] }",
                 "kafka: { bootstrap: embedded }",
                 "capture: { heartbeatIntervalMs: 2000 }",
+                "http: { port: 0 }",
                 "workDir: " + root.resolve("work"),
                 "");
         MigrationConfig config = new MigrationConfigLoader(System::getenv).parse(yaml, "demo configuration");
         DemoWriter writer = new DemoWriter(source.endpoint("source"), DB).start("pgshift-demo-writer");
         out.println("A writer keeps inserting, updating and deleting rows on the source; starting the migration");
         long start = System.nanoTime();
-        try (Pipeline pipeline = Pipeline.start(config); ProgressReporter progress = ProgressReporter.start(pipeline, Duration.ofSeconds(5))) {
+        try (Coordinator coordinator = Coordinator.start(config, PipelineOptions.all());
+             ProgressReporter progress = ProgressReporter.start(coordinator::status, Duration.ofSeconds(5))) {
+            out.println("Status page: http://127.0.0.1:" + coordinator.httpPort() + "/");
+            Pipeline pipeline = coordinator.pipeline();
             pipeline.awaitCaughtUp(Duration.ofMinutes(20));
             double loadSeconds = (System.nanoTime() - start) / 1e9;
             ApplierStats stats = pipeline.lanes().get(0).stats();
@@ -91,22 +105,42 @@ public final class DemoCommand implements Callable<Integer> {
 
             out.println("Streaming changes; measuring the time from a source commit until the row is visible on the target");
             List<Long> latencies = probeLatency(source, target, 25, Duration.ofSeconds(Math.max(5, streamSeconds)));
-            writer.stop();
             if (writer.failure() != null) {
                 throw new IllegalStateException("The demo writer failed: " + writer.failure().getMessage(), writer.failure());
             }
-            long caughtStart = System.nanoTime();
-            pipeline.awaitCaughtUp(Duration.ofMinutes(5));
-            double catchUp = (System.nanoTime() - caughtStart) / 1e9;
+            out.println("Cutting over while the writer still writes: freeze the source, prove every change applied, sync sequences, validate");
+            long writes = writer.transactions();
+            JsonNode report = cutover(config);
+            writer.stop();
+            CutoverCommand.printReport(new PrintWriter(out, true), report);
             TableComparison comparison;
             try (Connection s = source.connect(DB); Connection t = target.connect(DB)) {
                 comparison = TableComparator.compare(s, t, config.tables());
             }
-            printSummary(out, comparison, stats, writer.transactions(), latencies, catchUp);
-            return comparison.allMatch() ? 0 : 1;
+            printSummary(out, comparison, stats, writes, writer.refused(), latencies);
+            boolean completed = "COMPLETED".equals(report.path("result").asText());
+            if (completed) {
+                try (Connection t = target.connect(DB); Statement st = t.createStatement();
+                     ResultSet rs = st.executeQuery("INSERT INTO orders (customer_id, placed_at) VALUES (1, localtimestamp) RETURNING id")) {
+                    rs.next();
+                    out.printf("The application now writes to the target: a new order took id %d from the synced sequence.%n", rs.getLong(1));
+                }
+            }
+            return completed && comparison.allMatch() ? 0 : 1;
         }
         finally {
             writer.stop();
+        }
+    }
+
+    /** Sends the cutover command over the control topic, as 'pgshift cutover --freeze-source --wait' does, and returns its report. */
+    private static JsonNode cutover(MigrationConfig config) throws InterruptedException {
+        try (ControlClient client = new ControlClient(config)) {
+            ControlCommand command = ControlCommand.create(config.name(), ControlCommand.Type.CUTOVER, true, false, 600);
+            client.send(command);
+            return client.await(r -> "report".equals(ControlClient.text(r, "type")) && command.id().equals(ControlClient.text(r, "commandId")),
+                    r -> { }, Duration.ofMinutes(15))
+                    .orElseThrow(() -> new IllegalStateException("The cutover did not finish within 15 minutes"));
         }
     }
 
@@ -142,8 +176,8 @@ public final class DemoCommand implements Callable<Integer> {
         return latencies;
     }
 
-    private static void printSummary(PrintStream out, TableComparison comparison, ApplierStats stats, long writerTransactions,
-                                     List<Long> latencies, double catchUpSeconds) {
+    private static void printSummary(PrintStream out, TableComparison comparison, ApplierStats stats, long writerTransactions, long refused,
+                                     List<Long> latencies) {
         out.println();
         out.println("pgshift demo summary: database '" + DB + "', PostgreSQL 13 -> 16 through Kafka");
         out.printf("%-22s %12s %12s %10s %9s %9s %9s  %s%n", "table", "source rows", "target rows", "snapshot", "inserts", "updates", "deletes", "equal");
@@ -155,8 +189,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
-        out.printf("Writer: %,d transactions on the source during the migration; the last were applied %.1f s after it stopped%n",
-                writerTransactions, catchUpSeconds);
+        out.printf("Writer: %,d transactions on the source before the cutover; %,d refused by the frozen source afterwards%n",
+                writerTransactions, refused);
         out.printf("Source commit -> visible on target: p50 %d ms, p90 %d ms, max %d ms over %d probes%n",
                 sorted.get(sorted.size() / 2), sorted.get((int) Math.floor(sorted.size() * 0.9)), sorted.get(sorted.size() - 1), sorted.size());
         if (stats.skippedReplays() > 0) {

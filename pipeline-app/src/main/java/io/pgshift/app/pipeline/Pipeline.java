@@ -51,11 +51,12 @@ public final class Pipeline implements AutoCloseable {
     /**
      * One database's capture and applier.
      *
-     * @param loaded completes when the full load is applied in the target and the schema's post-data section is in, so
-     *               that changes are being applied; completes exceptionally when either failed
+     * @param startedAt when the lane started
+     * @param loaded    completes, with the moment, when the full load is applied in the target and the schema's post-data section
+     *                  is in, so that changes are being applied; completes exceptionally when either failed
      */
     public record Lane(MigrationConfig.DatabaseMapping mapping, CaptureEngine capture, KafkaApplierLoop applier, ApplierStats stats,
-                       CompletableFuture<Void> loaded) {
+                       java.time.Instant startedAt, CompletableFuture<java.time.Instant> loaded) {
     }
 
     private final MigrationConfig config;
@@ -70,6 +71,8 @@ public final class Pipeline implements AutoCloseable {
     });
     private final PipelineOptions options;
     private final Admin admin;
+    private boolean streamingStopped;
+    private boolean applyingStopped;
 
     private Pipeline(MigrationConfig config, PipelineOptions options, EmbeddedKafkaBroker broker, String bootstrap) {
         this.config = config;
@@ -147,7 +150,7 @@ public final class Pipeline implements AutoCloseable {
                 config.source(), db.source(), config.applyWorkers());
         KafkaApplierLoop applier = new KafkaApplierLoop(ac, stats, gate);
         appliers.execute(applier);
-        Lane lane = new Lane(db, capture, applier, stats, new CompletableFuture<>());
+        Lane lane = new Lane(db, capture, applier, stats, java.time.Instant.now(), new CompletableFuture<>());
         lanes.add(lane);
         loaders.execute(() -> finishLoad(lane, postDataPending ? schema : null, gate));
     }
@@ -166,7 +169,7 @@ public final class Pipeline implements AutoCloseable {
                 schema.apply(SchemaSection.POST_DATA);
             }
             gate.open();
-            lane.loaded().complete(null);
+            lane.loaded().complete(java.time.Instant.now());
             LOG.info("Database '{}' now streams changes into '{}' ({} ms after the start)", lane.mapping().source(), lane.mapping().target(),
                     (System.nanoTime() - t0) / 1_000_000);
         }
@@ -236,7 +239,7 @@ public final class Pipeline implements AutoCloseable {
     /** The first failure of any capture or applier, if one stopped with an error. */
     public Optional<Throwable> failure() {
         for (Lane lane : lanes) {
-            for (CompletableFuture<Void> f : List.of(lane.capture().finished(), lane.applier().finished(), lane.loaded())) {
+            for (CompletableFuture<?> f : List.of(lane.capture().finished(), lane.applier().finished(), lane.loaded())) {
                 if (f.isCompletedExceptionally()) {
                     try {
                         f.join();
@@ -257,9 +260,12 @@ public final class Pipeline implements AutoCloseable {
      * Proves the target caught up with the source as of now: writes a fence row in every source database,
      * waits until the capture saw it with everything before it acknowledged by Kafka, then waits until the
      * applier's watermark reached the end of every table partition as of that moment.
+     *
+     * @return the fence of every source database, by name
      */
-    public void awaitCaughtUp(Duration timeout) throws InterruptedException, TimeoutException, SQLException {
+    public Map<String, FencePoint> awaitCaughtUp(Duration timeout) throws InterruptedException, TimeoutException, SQLException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, FencePoint> fences = new java.util.LinkedHashMap<>();
         for (Lane lane : lanes) {
             FencePoint fence;
             try {
@@ -280,7 +286,9 @@ public final class Pipeline implements AutoCloseable {
                 }
                 Thread.sleep(20);
             }
+            fences.put(lane.mapping().source(), fence);
         }
+        return fences;
     }
 
     /** Records in Kafka that the lane's applier has not applied yet, against the given end offsets. */
@@ -315,12 +323,15 @@ public final class Pipeline implements AutoCloseable {
         return left;
     }
 
-    @Override
-    public void close() {
-        loaders.shutdownNow();
-        for (Lane lane : lanes) {
-            lane.capture().close();
+    /**
+     * Stops every applier (each finishes its current batch): nothing more is written to the target. The captures go on publishing to
+     * Kafka. Idempotent.
+     */
+    public synchronized void stopApplying() {
+        if (applyingStopped) {
+            return;
         }
+        applyingStopped = true;
         for (Lane lane : lanes) {
             lane.applier().close();
         }
@@ -333,6 +344,35 @@ public final class Pipeline implements AutoCloseable {
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Stops every capture and applier (each finishes its current batch; the replication slots stay), keeping the broker for the
+     * status and control topics. Idempotent.
+     */
+    public synchronized void stopStreaming() {
+        if (streamingStopped) {
+            return;
+        }
+        streamingStopped = true;
+        loaders.shutdownNow();
+        for (Lane lane : lanes) {
+            lane.capture().close();
+        }
+        stopApplying();
+    }
+
+    public PipelineOptions options() {
+        return options;
+    }
+
+    public MigrationConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        stopStreaming();
         admin.close(Duration.ofSeconds(5));
         if (broker != null) {
             broker.close();

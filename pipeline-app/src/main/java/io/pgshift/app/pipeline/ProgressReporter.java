@@ -1,54 +1,105 @@
 package io.pgshift.app.pipeline;
 
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.pgshift.sink.ApplierStats;
+import io.pgshift.app.coordinator.MigrationStatus;
+import io.pgshift.app.coordinator.Phase;
 
-/** Logs, at a fixed interval, what each database's capture published and its applier applied. */
+/**
+ * Shows progress: on a terminal, a progress bar of the full load redrawn every second; then (and always when the output is not a
+ * terminal) a log line per database at a fixed interval with rows loaded, changes applied, pending changes, WAL lag and latency.
+ */
 public final class ProgressReporter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProgressReporter.class);
+    private static final int WIDTH = 30;
+
     private final ScheduledExecutorService timer;
+    private final Supplier<MigrationStatus> status;
+    private final PrintStream terminal;
+    private final long everyMs;
+    private long lastLogMs;
+    private boolean barShown;
+    private long barStartMs;
 
-    private ProgressReporter(ScheduledExecutorService timer) {
-        this.timer = timer;
-    }
-
-    public static ProgressReporter start(Pipeline pipeline, Duration every) {
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    private ProgressReporter(Supplier<MigrationStatus> status, Duration every, PrintStream terminal) {
+        this.status = status;
+        this.terminal = terminal;
+        this.everyMs = every.toMillis();
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pgshift-progress");
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleAtFixedRate(() -> report(pipeline), every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
-        return new ProgressReporter(timer);
     }
 
-    private static void report(Pipeline pipeline) {
+    /** Starts reporting; the bar goes to standard error when it is a terminal. */
+    public static ProgressReporter start(Supplier<MigrationStatus> status, Duration every) {
+        ProgressReporter r = new ProgressReporter(status, every, System.console() != null ? System.err : null);
+        r.timer.scheduleAtFixedRate(r::report, 1, 1, TimeUnit.SECONDS);
+        return r;
+    }
+
+    private void report() {
         try {
-            for (Pipeline.Lane lane : pipeline.lanes()) {
-                ApplierStats s = lane.stats();
-                long snapshot = s.tables().values().stream().mapToLong(ApplierStats.TableStats::snapshotRows).sum();
-                long changes = s.applied() - snapshot;
-                long pending = Pipeline.pending(lane, pipeline.endOffsets(lane.capture().topics().values().stream().toList()));
-                LOG.info("{} -> {}: published {}, applied {} snapshot rows and {} changes, {} pending in Kafka, source LSN {}, latency {} ms",
-                        lane.mapping().source(), lane.mapping().target(), lane.capture().publishedRecords(), snapshot, changes, pending,
-                        lane.capture().lastPublishedLsn(), s.lastLatencyMs());
+            MigrationStatus s = status.get();
+            if (s == null) {
+                return;
+            }
+            long now = System.currentTimeMillis();
+            if (terminal != null && s.phase() == Phase.FULL_LOAD) {
+                drawBar(s, now);
+                return;
+            }
+            if (barShown) {
+                terminal.println();
+                barShown = false;
+            }
+            if (now - lastLogMs >= everyMs) {
+                lastLogMs = now;
+                for (MigrationStatus.Database db : s.databases()) {
+                    long changes = db.tables().stream().mapToLong(t -> t.inserts() + t.updates() + t.deletes() + t.truncates()).sum();
+                    LOG.info("{} -> {}: {}; full load {} ({} of ~{} rows), {} changes applied, {} pending in Kafka, {} bytes of WAL not captured,"
+                            + " latency {} ms", db.source(), db.target(), s.phase(), db.loadState(), db.rowsLoaded(), db.rowsExpected(), changes,
+                            db.pendingChanges(), db.pendingWalBytes(), db.latencyMs());
+                }
             }
         }
-        catch (RuntimeException | InterruptedException e) {
+        catch (RuntimeException e) {
             LOG.debug("Progress report failed: {}", e.getMessage());
         }
+    }
+
+    private void drawBar(MigrationStatus s, long now) {
+        long rows = s.databases().stream().mapToLong(MigrationStatus.Database::rowsLoaded).sum();
+        long expected = s.databases().stream().mapToLong(MigrationStatus.Database::rowsExpected).sum();
+        long tables = s.databases().stream().mapToLong(d -> d.tables().size()).sum();
+        long done = s.databases().stream().flatMap(d -> d.tables().stream()).filter(t -> "completed".equals(t.loadState())).count();
+        if (!barShown) {
+            barStartMs = now;
+        }
+        double fraction = expected > 0 ? Math.min(0.99, (double) rows / expected) : 0;
+        int filled = (int) Math.round(fraction * WIDTH);
+        double seconds = Math.max(1, (now - barStartMs) / 1000.0);
+        terminal.printf("\rFull load [%s%s] %3.0f%%  %,d of ~%,d rows  %d/%d tables  %,.0f rows/s   ", "#".repeat(filled), ".".repeat(WIDTH - filled),
+                fraction * 100, rows, expected, done, tables, rows / seconds);
+        terminal.flush();
+        barShown = true;
     }
 
     @Override
     public void close() {
         timer.shutdownNow();
+        if (barShown) {
+            terminal.println();
+        }
     }
 }

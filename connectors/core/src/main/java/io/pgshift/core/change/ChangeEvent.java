@@ -19,9 +19,15 @@ import io.pgshift.core.TableId;
  * @param after       the row after the change, every column in table order; empty for deletes and truncates
  * @param position    where the change stands in the source stream
  * @param commitTimeMs source commit time, epoch milliseconds; 0 when unknown
+ * @param endsTableLoad whether this is the last snapshot row of its table (Debezium marks it): once it is applied, the
+ *                      table's full load is complete
  */
 public record ChangeEvent(TableId table, ChangeOp op, Map<String, String> key, Map<String, String> after,
-                          SourcePosition position, long commitTimeMs) {
+                          SourcePosition position, long commitTimeMs, boolean endsTableLoad) {
+
+    public ChangeEvent(TableId table, ChangeOp op, Map<String, String> key, Map<String, String> after, SourcePosition position, long commitTimeMs) {
+        this(table, op, key, after, position, commitTimeMs, false);
+    }
 
     /**
      * What the capture writes for a TOASTed value an update left unchanged (Debezium's

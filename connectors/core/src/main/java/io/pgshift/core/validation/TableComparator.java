@@ -25,7 +25,11 @@ public final class TableComparator {
     }
 
     public static TableComparison compare(Connection source, Connection target, TableSelection selection) throws SQLException {
-        List<TableInfo> tables = Catalog.selectedTables(source, selection);
+        return compare(source, target, Catalog.selectedTables(source, selection));
+    }
+
+    /** Compares these source tables with the target's tables of the same names. */
+    public static TableComparison compare(Connection source, Connection target, List<TableInfo> tables) throws SQLException {
         List<TableComparison.Entry> entries = new ArrayList<>();
         boolean sourceAuto = source.getAutoCommit();
         boolean targetAuto = target.getAutoCommit();

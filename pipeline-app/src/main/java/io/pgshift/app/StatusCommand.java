@@ -1,0 +1,101 @@
+package io.pgshift.app;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import io.pgshift.app.config.MigrationConfig;
+import io.pgshift.app.config.MigrationConfigLoader;
+import io.pgshift.app.coordinator.ControlClient;
+
+/** {@code pgshift status}: the migration's latest status from its status topic, as a table or JSON, once or refreshed. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show the migration's phase, per-table full-load progress, changes applied, pending changes, WAL lag and latency, from"
+                + " the status topic pgshift.<name>.status.")
+final class StatusCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = { "-c", "--config" }, required = true, description = "The migration's YAML file.")
+    Path config;
+
+    @Option(names = "--json", description = "Print the status JSON (fields phase, pendingChanges, latencyMs, databases[].tables[] ...).")
+    boolean json;
+
+    @Option(names = "--watch", description = "Refresh every 2 seconds until interrupted.")
+    boolean watch;
+
+    @Override
+    public Integer call() throws Exception {
+        MigrationConfig cfg = MigrationConfigLoader.load(config);
+        PrintWriter out = spec.commandLine().getOut();
+        try (ControlClient client = new ControlClient(cfg)) {
+            do {
+                Optional<JsonNode> status = client.latestStatus();
+                if (status.isEmpty()) {
+                    spec.commandLine().getErr().println("pgshift: migration '" + cfg.name() + "' has published no status yet: start it with"
+                            + " 'pgshift migrate -c " + config + "'.");
+                    return 1;
+                }
+                if (watch && !json) {
+                    out.print("\033[H\033[2J");
+                }
+                if (json) {
+                    out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(status.get()));
+                }
+                else {
+                    printTable(out, status.get(), client.isLive(status.get()));
+                }
+                out.flush();
+                if (watch) {
+                    Thread.sleep(2000);
+                }
+            } while (watch);
+        }
+        return 0;
+    }
+
+    static void printTable(PrintWriter out, JsonNode s, boolean live) {
+        long age = ControlClient.age(s).toSeconds();
+        out.printf("Migration %s: %s%s%n", s.path("migration").asText(), s.path("phase").asText(),
+                live ? "" : "   (last update " + age + " s ago: is 'pgshift migrate' running?)");
+        if (s.hasNonNull("reason")) {
+            out.println("  " + s.get("reason").asText());
+        }
+        JsonNode cut = s.path("cutover");
+        if (!cut.isMissingNode() && !cut.isNull()) {
+            out.printf("Cutover %s: %s%s%n", cut.path("commandId").asText(), cut.hasNonNull("result") ? cut.get("result").asText() : "step " + cut.path("step").asText(),
+                    cut.path("sourceFrozen").asBoolean() ? " (source frozen)" : "");
+        }
+        out.printf("Pending changes %,d   WAL not captured %,d bytes   latency %s%n", s.path("pendingChanges").asLong(), s.path("pendingWalBytes").asLong(),
+                s.path("latencyMs").asLong() < 0 ? "-" : s.path("latencyMs").asLong() + " ms");
+        for (JsonNode db : s.path("databases")) {
+            out.println();
+            out.printf("%s -> %s   full load %s (%,d of ~%,d rows)   pending %,d   slot %s%n", db.path("source").asText(), db.path("target").asText(),
+                    db.path("loadState").asText(), db.path("rowsLoaded").asLong(), db.path("rowsExpected").asLong(), db.path("pendingChanges").asLong(),
+                    db.path("slot").asText());
+            if (db.hasNonNull("error")) {
+                out.println("  error: " + db.get("error").asText());
+            }
+            out.printf("  %-32s %-10s %12s %12s %10s %9s %9s %9s %9s %6s%n", "table", "load", "rows", "expected", "load time", "inserts", "updates",
+                    "deletes", "truncates", "errors");
+            for (JsonNode t : db.path("tables")) {
+                out.printf("  %-32s %-10s %,12d %,12d %10s %,9d %,9d %,9d %,9d %,6d%n", t.path("table").asText(), t.path("loadState").asText(),
+                        t.path("rowsLoaded").asLong(), t.path("rowsExpected").asLong(),
+                        t.hasNonNull("loadDurationMs") ? String.format("%.1f s", t.get("loadDurationMs").asLong() / 1000.0) : "-",
+                        t.path("inserts").asLong(), t.path("updates").asLong(), t.path("deletes").asLong(), t.path("truncates").asLong(), t.path("errors").asLong());
+            }
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package io.pgshift.app.coordinator;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.pgshift.app.config.MigrationConfig;
+import io.pgshift.app.pipeline.Pipeline;
+import io.pgshift.core.control.ControlCommand;
+import io.pgshift.source.FencePoint;
+
+/**
+ * Carries out one cutover command: (freeze the source) → fence and proven catch-up → sequences → validation → completed. Every step
+ * is timed into the {@link CutoverReport}. Nothing is ever reported COMPLETED unless every step passed; a failure names what failed
+ * and leaves the source as it is (frozen, if it was), an abort (interrupt) makes a source it froze writable again.
+ */
+final class Cutover {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Cutover.class);
+
+    private final MigrationConfig config;
+    private final Pipeline pipeline;
+    private final ControlCommand command;
+    private final Consumer<String> onStep;
+    private final CutoverReport report = new CutoverReport();
+    private volatile List<String> frozen = List.of();
+    private long frozenAtNanos;
+
+    Cutover(MigrationConfig config, Pipeline pipeline, ControlCommand command, Consumer<String> onStep) {
+        this.config = config;
+        this.pipeline = pipeline;
+        this.command = command;
+        this.onStep = onStep;
+        report.migration = config.name();
+        report.commandId = command.id();
+        report.requestedBy = command.sentBy();
+    }
+
+    /** Source databases this cutover froze (still frozen when it failed). */
+    List<String> frozenDatabases() {
+        return frozen;
+    }
+
+    /** Runs it; failures and aborts end up in the report, never as exceptions. */
+    CutoverReport run() {
+        long start = System.nanoTime();
+        report.startedAt = Instant.now().toString();
+        Duration timeout = Duration.ofSeconds(command.timeoutSeconds());
+        try {
+            if (command.freezeSource()) {
+                step("freeze", () -> {
+                    List<SourceFreeze.Frozen> done = SourceFreeze.freeze(config.source(), config.databases().stream()
+                            .map(MigrationConfig.DatabaseMapping::source).toList());
+                    frozen = done.stream().map(SourceFreeze.Frozen::database).toList();
+                    frozenAtNanos = System.nanoTime();
+                    report.sourceFrozen = true;
+                    report.frozenAt = Instant.now().toString();
+                    return "source read-only; " + done.stream().mapToInt(SourceFreeze.Frozen::sessionsEnded).sum() + " sessions ended";
+                });
+            }
+            else {
+                report.notes.add("The source was not frozen: changes committed on it after the fence are not covered by this cutover;"
+                        + " stop the applications before cutting over, or use --freeze-source.");
+            }
+            step("catch-up", () -> {
+                Map<String, FencePoint> fences = pipeline.awaitCaughtUp(timeout);
+                fences.forEach((db, f) -> report.fences.add(new CutoverReport.Fence(db, f.lsn().toString(), f.fenceId())));
+                return "every change up to the fence applied on every partition (pending 0)";
+            });
+            step("sequences", () -> {
+                for (MigrationConfig.DatabaseMapping db : config.databases()) {
+                    try (Connection s = config.source().connect(db.source(), "pgshift-cutover");
+                         Connection t = config.target().connect(db.target(), "pgshift-cutover")) {
+                        SequenceSync.Result r = SequenceSync.sync(db.source(), s, t);
+                        report.sequences.addAll(r.sequences());
+                        r.notOnTarget().forEach(n -> report.sequencesNotOnTarget.add(db.source() + "." + n));
+                        if (!r.collisions().isEmpty()) {
+                            throw new CutoverFailed(String.join("; ", r.collisions().stream().map(SequenceSync.Entry::collision).toList()));
+                        }
+                    }
+                }
+                return report.sequences.size() + " sequences set from the source, none behind its column";
+            });
+            step("validation", () -> {
+                Validation.Result v = Validation.run(config, pipeline, report.sourceFrozen ? 1 : 3, timeout);
+                report.tables.addAll(v.tables());
+                report.validationRounds = v.rounds();
+                if (!v.allEqual()) {
+                    throw new CutoverFailed("validation failed: " + v.differing().size() + " of " + v.tables().size() + " tables differ between"
+                            + " source and target: " + v.describeDifferences());
+                }
+                return v.tables().size() + " tables equal: row counts and md5 of every row";
+            });
+            step("finish", () -> {
+                // Nothing may reach the target once the applications write there.
+                pipeline.stopApplying();
+                report.result = Phase.COMPLETED.name();
+                String fence = report.fences.isEmpty() ? null : report.fences.get(0).lsn();
+                for (MigrationConfig.DatabaseMapping db : config.databases()) {
+                    CompletedMigrations.record(config, db.target(), fence, StatusTopic.pretty(report));
+                }
+                return "appliers stopped; completion recorded in pgshift.migrations on the target";
+            });
+        }
+        catch (InterruptedException e) {
+            report.result = "ABORTED";
+            report.reason = "aborted by an abort command during the cutover";
+            thawAfterAbort();
+        }
+        catch (CutoverFailed e) {
+            report.result = Phase.FAILED.name();
+            report.reason = e.getMessage() + (frozen.isEmpty() ? "" : ". The source stays read-only: run 'pgshift unfreeze' (or send abort) to"
+                    + " let applications write to it again, or fix the cause and send cutover again.");
+        }
+        long end = System.nanoTime();
+        report.finishedAt = Instant.now().toString();
+        report.durationMs = (end - start) / 1_000_000;
+        if (report.sourceFrozen && "COMPLETED".equals(report.result)) {
+            report.downtimeMs = (end - frozenAtNanos) / 1_000_000;
+        }
+        if ("COMPLETED".equals(report.result)) {
+            pipeline.stopStreaming();
+        }
+        if ("COMPLETED".equals(report.result) && command.cleanup()) {
+            cleanup();
+        }
+        else if ("COMPLETED".equals(report.result)) {
+            report.notes.add("The replication slot(s) stay on the source and keep its WAL: run 'pgshift cleanup' once you no longer need them.");
+        }
+        save();
+        return report;
+    }
+
+    private interface StepBody {
+        String run() throws Exception;
+    }
+
+    private void step(String name, StepBody body) throws InterruptedException {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException();
+        }
+        onStep.accept(name);
+        String startedAt = Instant.now().toString();
+        long t0 = System.nanoTime();
+        try {
+            String outcome = body.run();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            report.steps.add(new CutoverReport.Step(name, startedAt, ms, outcome));
+            LOG.info("Cutover {}: {} done in {} ms: {}", command.id(), name, ms, outcome);
+        }
+        catch (InterruptedException e) {
+            report.steps.add(new CutoverReport.Step(name, startedAt, (System.nanoTime() - t0) / 1_000_000, "aborted"));
+            throw e;
+        }
+        catch (CutoverFailed e) {
+            report.steps.add(new CutoverReport.Step(name, startedAt, (System.nanoTime() - t0) / 1_000_000, "FAILED: " + e.getMessage()));
+            throw e;
+        }
+        catch (TimeoutException e) {
+            report.steps.add(new CutoverReport.Step(name, startedAt, (System.nanoTime() - t0) / 1_000_000, "FAILED: " + e.getMessage()));
+            throw new CutoverFailed(name + " did not finish within the cutover's timeout of " + command.timeoutSeconds() + " s: " + e.getMessage());
+        }
+        catch (Exception e) {
+            if (Thread.interrupted()) {
+                report.steps.add(new CutoverReport.Step(name, startedAt, (System.nanoTime() - t0) / 1_000_000, "aborted"));
+                throw new InterruptedException();
+            }
+            String why = e.getMessage() != null ? e.getMessage() : e.toString();
+            report.steps.add(new CutoverReport.Step(name, startedAt, (System.nanoTime() - t0) / 1_000_000, "FAILED: " + why));
+            throw new CutoverFailed(name + " failed: " + why);
+        }
+    }
+
+    private void thawAfterAbort() {
+        if (frozen.isEmpty()) {
+            return;
+        }
+        try {
+            SourceFreeze.unfreeze(config.source(), frozen);
+            report.notes.add("The source databases " + frozen + " were made writable again.");
+            frozen = List.of();
+        }
+        catch (SQLException e) {
+            report.notes.add("Could not make the source writable again (" + e.getMessage() + "): run 'pgshift unfreeze'.");
+        }
+    }
+
+    /** Drops slot and publication once the capture has let go of the slot (it may take a moment after the engine stops). */
+    private void cleanup() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                report.cleanup.addAll(SourceCleanup.run(config));
+                return;
+            }
+            catch (IllegalStateException | SQLException e) {
+                if (System.nanoTime() > deadline) {
+                    report.notes.add("Cleanup failed: " + e.getMessage() + " Run 'pgshift cleanup' later.");
+                    return;
+                }
+                try {
+                    Thread.sleep(200);
+                }
+                catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void save() {
+        try {
+            Path dir = config.workDir().resolve("reports");
+            Files.createDirectories(dir);
+            Path file = dir.resolve("cutover-" + report.startedAt.replace(':', '-') + ".json");
+            report.file = file.toAbsolutePath().toString();
+            Files.writeString(file, StatusTopic.pretty(report));
+        }
+        catch (java.io.IOException e) {
+            LOG.warn("Could not save the cutover report in {}: {}", config.workDir(), e.getMessage());
+            report.file = null;
+        }
+    }
+
+    /** A step found the target not ready: the message says what and where. */
+    static final class CutoverFailed extends RuntimeException {
+        CutoverFailed(String message) {
+            super(message);
+        }
+    }
+}

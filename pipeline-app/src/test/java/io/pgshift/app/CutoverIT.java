@@ -1,0 +1,169 @@
+package io.pgshift.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.pgshift.app.config.MigrationConfig;
+import io.pgshift.app.config.MigrationConfigLoader;
+import io.pgshift.app.coordinator.ControlClient;
+import io.pgshift.app.coordinator.Coordinator;
+import io.pgshift.app.coordinator.CutoverReport;
+import io.pgshift.app.coordinator.Phase;
+import io.pgshift.app.pipeline.PipelineOptions;
+import io.pgshift.core.SqlResource;
+import io.pgshift.core.control.ControlCommand;
+import io.pgshift.testkit.TestServers;
+
+/** The cutover: under writes with a frozen source to COMPLETED, and a target changed behind pgshift's back to FAILED. */
+class CutoverIT {
+
+    private static final Duration READY = Duration.ofMinutes(3);
+
+    @Test
+    void frozenSourceUnderWritesCompletesAndTheTargetTakesNewRowsThroughEverySequence() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("cutover");
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute(SqlResource.load("/io/pgshift/app/cutover/shop.sql"));
+        }
+        Path folder = servers.newFolder("cutover");
+        String name = "cut_" + db.replaceAll("[^a-z0-9]", "");
+        Path file = TestMigrations.configFile(folder, TestMigrations.yaml(servers, name, db, folder.resolve("work")));
+        MigrationConfig config = MigrationConfigLoader.load(file);
+
+        ShopWriter writer = new ShopWriter(servers.source().endpoint("source"), db).start("shop-writer");
+        try (Coordinator coordinator = Coordinator.start(config, PipelineOptions.all())) {
+            await("ready to cut over").atMost(READY).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
+            long before = writer.transactions();
+            await("writes while streaming").atMost(Duration.ofMinutes(1)).until(() -> writer.transactions() > before + 200);
+
+            TestMigrations.CliRun run = TestMigrations.cli("cutover", "-c", file.toString(), "--freeze-source", "--wait", "--timeout", "3m");
+            assertThat(run.exitCode()).as("cutover exit code; out:\n%s\nerr:\n%s", run.out(), run.err()).isZero();
+            assertThat(run.out()).contains("Cutover COMPLETED", "freeze", "catch-up", "sequences", "validation", "downtime (source frozen -> completed)",
+                    "fence of " + db + " at LSN");
+            assertThat(coordinator.status().phase()).isEqualTo(Phase.COMPLETED);
+            CutoverReport report = coordinator.completion().join();
+            assertThat(report.sourceFrozen).isTrue();
+            assertThat(report.downtimeMs).isNotNull().isPositive();
+            assertThat(report.tables).hasSize(5).allMatch(t -> t.equal());
+            assertThat(report.sequences).extracting(e -> e.sequence()).contains("public.customers_id_seq", "public.products_id_seq",
+                    "public.orders_id_seq", "public.order_items_id_seq", "public.payments_id_seq", "public.invoice_no_seq");
+            assertThat(Path.of(report.file)).exists();
+            assertThat(Files.readString(Path.of(report.file))).contains("\"result\" : \"COMPLETED\"");
+
+            // The frozen source refuses the application's writes.
+            writer.stop();
+            assertThat(writer.failure()).as("writer failure").isNull();
+            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+                assertThatThrownBy(() -> st.executeUpdate("INSERT INTO customers (name) VALUES ('after the freeze')"))
+                        .isInstanceOf(SQLException.class).hasMessageContaining("read-only transaction");
+            }
+        }
+        finally {
+            writer.stop();
+        }
+        TestMigrations.assertTargetEqualsSource(servers, db);
+
+        // The applications move to the target: the next insert through every serial and identity column, and the free-standing
+        // sequence, finds no duplicate key.
+        try (Connection t = servers.target().connect(db); Statement st = t.createStatement()) {
+            long customer = insertReturningId(st, "INSERT INTO customers (name) VALUES ('first on the target') RETURNING id");
+            int product = (int) insertReturningId(st, "INSERT INTO products (title, price) VALUES ('first on the target', 1) RETURNING id");
+            long order = insertReturningId(st, "INSERT INTO orders (customer_id) VALUES (" + customer + ") RETURNING id");
+            insertReturningId(st, "INSERT INTO order_items (order_id, product_id, quantity) VALUES (" + order + ", " + product + ", 1) RETURNING id");
+            long invoice = insertReturningId(st, "INSERT INTO payments (order_id, amount) VALUES (" + order + ", 5) RETURNING invoice_no");
+            try (Connection s = servers.source().connect(db); Statement ss = s.createStatement();
+                 ResultSet rs = ss.executeQuery("SELECT max(invoice_no) FROM payments")) {
+                rs.next();
+                assertThat(invoice).as("next invoice number on the target").isGreaterThan(rs.getLong(1));
+            }
+        }
+
+        // The same migration never streams into that target again; unfreeze and cleanup restore the source.
+        assertThatThrownBy(() -> Coordinator.start(config, PipelineOptions.all())).hasMessageContaining("completed its cutover");
+        assertThat(TestMigrations.cli("unfreeze", "-c", file.toString()).exitCode()).isZero();
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.executeUpdate("INSERT INTO customers (name) VALUES ('after the unfreeze')");
+        }
+        TestMigrations.CliRun cleanup = TestMigrations.cli("cleanup", "-c", file.toString());
+        assertThat(cleanup.exitCode()).as(cleanup.err()).isZero();
+        assertThat(cleanup.out()).contains("dropped replication slot");
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + config.names().slotName(db) + "'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isZero();
+        }
+    }
+
+    @Test
+    void aTargetRowChangedBehindPgshiftsBackFailsValidationNamingTheTable() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("tamper");
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE plain (id int PRIMARY KEY, note text)");
+            st.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, amount numeric(12,2) NOT NULL)");
+            st.execute("INSERT INTO plain SELECT g, 'row ' || g FROM generate_series(1, 1000) g");
+            st.execute("INSERT INTO ledger (amount) SELECT g / 7.0 FROM generate_series(1, 2000) g");
+        }
+        Path folder = servers.newFolder("tamper");
+        MigrationConfig config = new MigrationConfigLoader(System::getenv).parse(TestMigrations.yaml(servers, "tamper_" + db.replaceAll("[^a-z0-9]", ""),
+                db, folder.resolve("work")), "tamper");
+        try (Coordinator coordinator = Coordinator.start(config, PipelineOptions.all())) {
+            await("ready to cut over").atMost(READY).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
+            try (Connection t = servers.target().connect(db); Statement st = t.createStatement()) {
+                st.executeUpdate("UPDATE ledger SET amount = amount + 0.01 WHERE id = 1234");
+            }
+            JsonNode report = cutover(config, false);
+            assertThat(report.path("result").asText()).isEqualTo("FAILED");
+            assertThat(report.path("reason").asText()).contains("validation failed", "1 of 2 tables differ", "public.ledger").doesNotContain("public.plain");
+            await("phase FAILED").atMost(Duration.ofSeconds(10)).until(() -> coordinator.status().phase() == Phase.FAILED);
+            assertThat(coordinator.status().reason()).contains("public.ledger");
+            assertThat(coordinator.completion()).isNotDone();
+
+            // Repaired, set aside with abort, and cut over again: now it completes.
+            try (Connection t = servers.target().connect(db); Statement st = t.createStatement()) {
+                st.executeUpdate("UPDATE ledger SET amount = amount - 0.01 WHERE id = 1234");
+            }
+            send(config, ControlCommand.create(config.name(), ControlCommand.Type.ABORT, false, false, 60));
+            await("phase after abort").atMost(Duration.ofSeconds(20)).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
+            assertThat(cutover(config, false).path("result").asText()).isEqualTo("COMPLETED");
+        }
+        TestMigrations.assertTargetEqualsSource(servers, db);
+    }
+
+    private static long insertReturningId(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void send(MigrationConfig config, ControlCommand command) throws InterruptedException {
+        try (ControlClient client = new ControlClient(config)) {
+            client.send(command);
+        }
+    }
+
+    /** Sends a cutover and returns its report. */
+    static JsonNode cutover(MigrationConfig config, boolean freeze) throws InterruptedException {
+        try (ControlClient client = new ControlClient(config)) {
+            ControlCommand command = ControlCommand.create(config.name(), ControlCommand.Type.CUTOVER, freeze, false, 120);
+            client.send(command);
+            return client.await(r -> "report".equals(ControlClient.text(r, "type")) && command.id().equals(ControlClient.text(r, "commandId")),
+                    r -> { }, Duration.ofMinutes(4)).orElseThrow(() -> new AssertionError("no report for " + command.id()));
+        }
+    }
+}

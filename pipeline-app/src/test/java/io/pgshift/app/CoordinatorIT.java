@@ -131,6 +131,17 @@ class CoordinatorIT {
                     "pgshift_changes_applied_total{", "pgshift_phase{migration=\"" + name + "\",phase=\"READY_TO_CUTOVER\"} 1.0");
             assertThat(get(http, base + "/healthz").statusCode()).isEqualTo(200);
 
+            // Standard Kafka tools see the applier's consumer group with no lag.
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                    Map.of("bootstrap.servers", servers.bootstrapServers()))) {
+                String group = config.names().applierGroup(db);
+                await("applier group offsets committed").atMost(Duration.ofSeconds(20)).until(() -> {
+                    var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                    var ends = coordinator.pipeline().endOffsets(List.copyOf(committed.keySet().stream().map(tp -> tp.topic()).distinct().toList()));
+                    return !committed.isEmpty() && committed.entrySet().stream().allMatch(e -> e.getValue().offset() == ends.get(e.getKey()));
+                });
+            }
+
             // The page renders in a real browser: the script fetched /status and drew the table.
             Path shot = Path.of("target", "status-page.png").toAbsolutePath();
             Files.deleteIfExists(shot);

@@ -299,14 +299,15 @@ public final class Coordinator implements AutoCloseable {
                     report.result);
             cutoverFailure = "FAILED".equals(report.result) ? "cutover " + command.id() + " failed: " + report.reason : null;
         }
+        if ("COMPLETED".equals(report.result)) {
+            completed.complete(report);
+        }
+        // The new phase is in the status (and on the topic) before the report: whoever reads the report sees it.
+        tickNow();
         publisher.publish("report", report);
         event("cutover-" + report.result.toLowerCase(java.util.Locale.ROOT), command.id(), "cutover " + command.id() + " " + report.result
                 + (report.reason != null ? ": " + report.reason : ""), null);
         LOG.info("{}", report.summary());
-        if ("COMPLETED".equals(report.result)) {
-            completed.complete(report);
-        }
-        tickSoon();
     }
 
     private void abort(ControlCommand command) {
@@ -356,6 +357,19 @@ public final class Coordinator implements AutoCloseable {
                 event("validation", command.id(), "validation failed: " + e.getMessage(), null);
             }
         });
+    }
+
+    /** Runs a status round on the status thread and waits for it. */
+    private void tickNow() {
+        try {
+            ticker.submit(this::tick).get(30, TimeUnit.SECONDS);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("Status round failed: {}", e.toString());
+        }
     }
 
     private void tickSoon() {

@@ -30,7 +30,8 @@ public record MigrationStatus(String type, String migration, Phase phase, String
      * One table.
      *
      * @param loadState    queued, loading, completed, failed (or skipped without a load)
-     * @param rowsExpected the planner's estimate of the source table's rows when the capture started
+     * @param rowsExpected the planner's estimate of the source table's rows when the capture started; −1 when the table was never
+     *                     analyzed
      */
     public record Table(String table, String loadState, long rowsLoaded, long rowsExpected, Long loadDurationMs, long inserts, long updates,
                         long deletes, long truncates, String lastChangeAt, long errors, String lastError) {

@@ -82,9 +82,9 @@ final class StatusCollector implements AutoCloseable {
                 long end = ts.loadCompletedAtMs() > 0 ? ts.loadCompletedAtMs() : loaded ? lane.loaded().join().toEpochMilli() : now;
                 duration = Math.max(0, end - ts.loadStartedAtMs());
             }
-            long tableExpected = Math.max(info.estimatedRows(), 0);
+            long tableExpected = info.estimatedRows();
             rows += ts.snapshotRows();
-            expected += tableExpected;
+            expected = expected < 0 || tableExpected < 0 ? -1 : expected + tableExpected;
             tables.add(new MigrationStatus.Table(info.id().toString(), state, ts.snapshotRows(), tableExpected, duration, ts.inserts(), ts.updates(),
                     ts.deletes(), ts.truncates(), instant(ts.lastChangeAtMs()), ts.errors(), ts.lastError()));
         }

@@ -112,7 +112,11 @@ public final class StatusTopic {
             long end = consumer.endOffsets(List.of(partition)).get(partition);
             consumer.seek(partition, Math.max(0, end - lookback));
             Map<String, JsonNode> latest = new HashMap<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (consumer.position(partition) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Could not read the status topic " + partition.topic() + " to its end within 30 s");
+                }
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     JsonNode node = read(r.value());
                     if (node != null && node.hasNonNull("type")) {

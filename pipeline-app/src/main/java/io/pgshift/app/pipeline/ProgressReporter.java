@@ -80,7 +80,8 @@ public final class ProgressReporter implements AutoCloseable {
 
     private void drawBar(MigrationStatus s, long now) {
         long rows = s.databases().stream().mapToLong(MigrationStatus.Database::rowsLoaded).sum();
-        long expected = s.databases().stream().mapToLong(MigrationStatus.Database::rowsExpected).sum();
+        boolean unknown = s.databases().stream().anyMatch(d -> d.rowsExpected() < 0);
+        long expected = unknown ? -1 : s.databases().stream().mapToLong(MigrationStatus.Database::rowsExpected).sum();
         long tables = s.databases().stream().mapToLong(d -> d.tables().size()).sum();
         long done = s.databases().stream().flatMap(d -> d.tables().stream()).filter(t -> "completed".equals(t.loadState())).count();
         if (!barShown) {
@@ -89,8 +90,9 @@ public final class ProgressReporter implements AutoCloseable {
         double fraction = expected > 0 ? Math.min(0.99, (double) rows / expected) : 0;
         int filled = (int) Math.round(fraction * WIDTH);
         double seconds = Math.max(1, (now - barStartMs) / 1000.0);
-        terminal.printf("\rFull load [%s%s] %3.0f%%  %,d of ~%,d rows  %d/%d tables  %,.0f rows/s   ", "#".repeat(filled), ".".repeat(WIDTH - filled),
-                fraction * 100, rows, expected, done, tables, rows / seconds);
+        String of = expected < 0 ? "" : String.format(" of ~%,d", expected);
+        terminal.printf("\rFull load [%s%s] %3.0f%%  %,d%s rows  %d/%d tables  %,.0f rows/s   ", "#".repeat(filled), ".".repeat(WIDTH - filled),
+                fraction * 100, rows, of, done, tables, rows / seconds);
         terminal.flush();
         barShown = true;
     }

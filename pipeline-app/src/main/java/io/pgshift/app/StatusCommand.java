@@ -69,7 +69,8 @@ final class StatusCommand implements Callable<Integer> {
     static void printTable(PrintWriter out, JsonNode s, boolean live) {
         long age = ControlClient.age(s).toSeconds();
         out.printf("Migration %s: %s%s%n", s.path("migration").asText(), s.path("phase").asText(),
-                live ? "" : "   (last update " + age + " s ago: is 'pgshift migrate' running?)");
+                live ? "" : s.path("running").asBoolean() ? "   (last update " + age + " s ago: is 'pgshift migrate' running?)"
+                        : "   (stopped " + age + " s ago)");
         if (s.hasNonNull("reason")) {
             out.println("  " + s.get("reason").asText());
         }

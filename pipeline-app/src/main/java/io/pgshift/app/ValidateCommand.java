@@ -88,7 +88,15 @@ final class ValidateCommand implements Callable<Integer> {
             client.send(command);
             out.println("Asked the running migration to validate (" + command.id() + ")");
             out.flush();
-            Optional<JsonNode> answer = client.await(r -> ControlClient.isEventOf(r, command.id(), "validation", "command-rejected"), r -> { },
+            Optional<JsonNode> accepted = client.await(r -> ControlClient.isEventOf(r, command.id(), "command-accepted", "command-rejected"),
+                    r -> { }, Duration.ofSeconds(30));
+            if (accepted.isEmpty()) {
+                throw new IllegalStateException("The running migration did not answer validate " + command.id() + " within 30 s; check 'pgshift status'.");
+            }
+            if ("command-rejected".equals(ControlClient.text(accepted.get(), "event"))) {
+                return accepted;
+            }
+            Optional<JsonNode> answer = client.await(r -> ControlClient.isEventOf(r, command.id(), "validation"), r -> { },
                     timeout.multipliedBy(3).plusMinutes(5));
             if (answer.isEmpty()) {
                 throw new IllegalStateException("The running migration did not report validation " + command.id() + " in time; check 'pgshift status'.");

@@ -161,8 +161,23 @@ class CoordinatorIT {
             JsonNode parsed = new ObjectMapper().readTree(asJson.out());
             assertThat(parsed.path("phase").asText()).isEqualTo("READY_TO_CUTOVER");
             assertThat(parsed.path("databases").get(0).path("tables").get(0).path("rowsLoaded").asLong()).isEqualTo(3000);
+
+            // pgshift validate asks the running coordinator.
+            TestMigrations.CliRun validate = TestMigrations.cli("validate", "-c", file.toString());
+            assertThat(validate.exitCode()).as(validate.out() + validate.err()).isZero();
+            assertThat(validate.out()).contains("Asked the running migration to validate", "public.items", "All 1 tables are equal.");
         }
+        // With no migration running, pgshift validate compares directly; a target row changed behind pgshift's back shows.
+        TestMigrations.CliRun direct = TestMigrations.cli("validate", "-c", file.toString());
+        assertThat(direct.exitCode()).as(direct.out() + direct.err()).isZero();
+        assertThat(direct.out()).contains("No running migration", "All 1 tables are equal.");
         TestMigrations.assertTargetEqualsSource(servers, db);
+        try (Connection t = servers.target().connect(db); Statement st = t.createStatement()) {
+            st.executeUpdate("DELETE FROM items WHERE id = 42");
+        }
+        TestMigrations.CliRun differs = TestMigrations.cli("validate", "-c", file.toString());
+        assertThat(differs.exitCode()).isEqualTo(1);
+        assertThat(differs.out()).contains("public.items", "2,999", "DIFFERS");
     }
 
     private static void createItems(TestServers servers, String db, int rows) throws Exception {

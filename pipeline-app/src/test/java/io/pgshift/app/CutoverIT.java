@@ -144,6 +144,38 @@ class CutoverIT {
         TestMigrations.assertTargetEqualsSource(servers, db);
     }
 
+    @Test
+    void aSequenceBehindItsColumnFailsTheCutoverNamingIt() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("seqgap");
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE tickets (id serial PRIMARY KEY, title text)");
+            st.execute("INSERT INTO tickets (title) SELECT 'ticket ' || g FROM generate_series(1, 20) g");
+            st.execute("INSERT INTO tickets (id, title) VALUES (5000, 'imported with its own id')");
+        }
+        MigrationConfig config = new MigrationConfigLoader(System::getenv).parse(TestMigrations.yaml(servers, "seq_" + db.replaceAll("[^a-z0-9]", ""),
+                db, servers.newFolder("seqgap").resolve("work")), "seqgap");
+        try (Coordinator coordinator = Coordinator.start(config, PipelineOptions.all())) {
+            await("ready to cut over").atMost(READY).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
+            JsonNode report = cutover(config, false);
+            assertThat(report.path("result").asText()).isEqualTo("FAILED");
+            assertThat(report.path("reason").asText()).contains("sequence public.tickets_id_seq hands out 21 next, but public.tickets.id already holds 5000",
+                    "SELECT setval('public.tickets_id_seq'");
+            assertThat(report.path("tables").size()).as("no validation after a failed step").isZero();
+
+            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+                st.execute("SELECT setval('public.tickets_id_seq', (SELECT max(id) FROM tickets))");
+            }
+            send(config, ControlCommand.create(config.name(), ControlCommand.Type.ABORT, false, false, 60));
+            await("phase after abort").atMost(Duration.ofSeconds(20)).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
+            assertThat(cutover(config, false).path("result").asText()).isEqualTo("COMPLETED");
+        }
+        TestMigrations.assertTargetEqualsSource(servers, db);
+        try (Connection t = servers.target().connect(db); Statement st = t.createStatement()) {
+            assertThat(insertReturningId(st, "INSERT INTO tickets (title) VALUES ('first on the target') RETURNING id")).isEqualTo(5001);
+        }
+    }
+
     private static long insertReturningId(Statement st, String sql) throws SQLException {
         try (ResultSet rs = st.executeQuery(sql)) {
             rs.next();

@@ -60,9 +60,12 @@ public final class ControlClient implements AutoCloseable {
         return Duration.between(Instant.parse(status.get("updatedAt").asText()), Instant.now());
     }
 
-    /** Whether a coordinator published status recently enough to be running (three publish intervals and 10 s of slack). */
+    /**
+     * Whether a coordinator runs: its newest status is not its last ({@code running}) and recent enough (three publish intervals and
+     * 10 s of slack).
+     */
     public boolean isLive(JsonNode status) {
-        return age(status).toMillis() < 3L * config.coordination().statusIntervalMs() + 10_000;
+        return status.path("running").asBoolean(false) && age(status).toMillis() < 3L * config.coordination().statusIntervalMs() + 10_000;
     }
 
     /**
@@ -76,8 +79,8 @@ public final class ControlClient implements AutoCloseable {
             throw new IllegalStateException("Migration '" + config.name() + "' has published no status yet: start it with 'pgshift migrate -c <this file>'.");
         }
         if (!isLive(status.get())) {
-            throw new IllegalStateException("Migration '" + config.name() + "' last published its status " + age(status.get()).toSeconds()
-                    + " s ago (phase " + status.get().get("phase").asText() + "): its 'pgshift migrate' is not running. Start it again first.");
+            throw new IllegalStateException("Migration '" + config.name() + "' is not running: its last status is from " + age(status.get()).toSeconds()
+                    + " s ago (phase " + status.get().get("phase").asText() + "). Start 'pgshift migrate' again first.");
         }
         return status.get();
     }

@@ -163,7 +163,7 @@ public final class Coordinator implements AutoCloseable {
         long pending = dbs.stream().mapToLong(MigrationStatus.Database::pendingChanges).sum();
         long wal = dbs.stream().mapToLong(d -> Math.max(0, d.pendingWalBytes())).sum();
         long latency = dbs.stream().mapToLong(MigrationStatus.Database::latencyMs).max().orElse(-1);
-        return new MigrationStatus(MigrationStatus.TYPE, config.name(), phase, reason, Instant.now().toString(), startedAt.toString(), pending, wal,
+        return new MigrationStatus(MigrationStatus.TYPE, config.name(), !closing, phase, reason, Instant.now().toString(), startedAt.toString(), pending, wal,
                 latency, config.coordination().readyMaxPending(), cutoverView, dbs);
     }
 
@@ -295,8 +295,8 @@ public final class Coordinator implements AutoCloseable {
             runningFuture = null;
             lastReport = report;
             leftFrozen = "FAILED".equals(report.result) ? cutover.frozenDatabases() : List.of();
-            cutoverView = new MigrationStatus.Cutover(command.id(), command.sentBy(), "finished", cutoverView.startedAt(), !leftFrozen.isEmpty(),
-                    report.result);
+            boolean stillFrozen = report.sourceFrozen && !"ABORTED".equals(report.result);
+            cutoverView = new MigrationStatus.Cutover(command.id(), command.sentBy(), "finished", cutoverView.startedAt(), stillFrozen, report.result);
             cutoverFailure = "FAILED".equals(report.result) ? "cutover " + command.id() + " failed: " + report.reason : null;
         }
         if ("COMPLETED".equals(report.result)) {
@@ -432,6 +432,9 @@ public final class Coordinator implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (publisher != null) {
+            // The last word: this coordinator no longer answers commands.
+            MigrationStatus last = latest;
+            publisher.publish(MigrationStatus.TYPE, status(last.phase(), last.reason(), last.databases()));
             publisher.close();
         }
         collector.close();

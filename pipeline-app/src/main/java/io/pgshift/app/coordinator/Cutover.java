@@ -137,6 +137,10 @@ final class Cutover {
         else if ("COMPLETED".equals(report.result)) {
             report.notes.add("The replication slot(s) stay on the source and keep its WAL: run 'pgshift cleanup' once you no longer need them.");
         }
+        if ("COMPLETED".equals(report.result) && report.sourceFrozen) {
+            report.notes.add("The source databases stay read-only, as the applications now use the target; 'pgshift unfreeze' makes them"
+                    + " writable again.");
+        }
         save();
         return report;
     }

@@ -6,11 +6,12 @@ import java.util.List;
  * One snapshot of a migration's state: the JSON of {@code /status}, {@code pgshift status --json} and the status topic. Times are
  * ISO-8601 instants (null when not yet), durations milliseconds.
  *
+ * @param running         false in the last snapshot a coordinator publishes as it stops
  * @param pendingChanges  records in Kafka not yet applied to the target (end offset − applied watermark, every partition)
  * @param pendingWalBytes source WAL not yet captured: the source's current LSN − the slot's confirmed flush LSN, summed
  * @param latencyMs       source commit → applied in the target, of the last change applied (−1 before the first)
  */
-public record MigrationStatus(String type, String migration, Phase phase, String reason, String updatedAt, String startedAt,
+public record MigrationStatus(String type, String migration, boolean running, Phase phase, String reason, String updatedAt, String startedAt,
                               long pendingChanges, long pendingWalBytes, long latencyMs, int readyMaxPending, Cutover cutover,
                               List<Database> databases) {
 

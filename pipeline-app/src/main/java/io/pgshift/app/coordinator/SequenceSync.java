@@ -126,7 +126,10 @@ public final class SequenceSync {
             BigInteger held = new java.math.BigDecimal(extreme).toBigInteger();
             if (ascending ? held.compareTo(next) >= 0 : held.compareTo(next) <= 0) {
                 collision = "sequence " + t.display() + " hands out " + next + " next, but " + ownedBy + " already holds " + held
-                        + " on the target: the next insert would collide";
+                        + " on the target: the next insert would collide. The source's sequence is behind its column too (rows were inserted"
+                        + " with explicit values); set it past them on the source, e.g. SELECT setval('" + t.display().replace("'", "''") + "', (SELECT "
+                        + (ascending ? "max" : "min") + "(" + Identifiers.quote(t.column()) + ") FROM " + Identifiers.quote(t.tableSchema()) + "."
+                        + Identifiers.quote(t.table()) + ")), and cut over again";
             }
         }
         return new Entry(database, t.display(), last, called, ownedBy, t.identity(), next.toString(), extreme, collision);

@@ -176,6 +176,53 @@ class CutoverIT {
         }
     }
 
+    @Test
+    void anAbortCancelsTheCutoverWaitingForTheCatchUpAndThawsTheSource() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("abort");
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE items (id int PRIMARY KEY, note text)");
+            st.execute("INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 100) g");
+        }
+        MigrationConfig config = new MigrationConfigLoader(System::getenv).parse(TestMigrations.yaml(servers, "abort_" + db.replaceAll("[^a-z0-9]", ""),
+                db, servers.newFolder("abort").resolve("work")), "abort");
+        try (Coordinator coordinator = Coordinator.start(config, PipelineOptions.all());
+             Connection blocker = servers.target().connect(db);
+             ControlClient client = new ControlClient(config)) {
+            await("ready to cut over").atMost(READY).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
+            // The applier cannot apply the next change while the target table is locked: the catch-up waits.
+            blocker.setAutoCommit(false);
+            try (Statement st = blocker.createStatement()) {
+                st.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE");
+            }
+            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE items SET note = 'waits for the lock' WHERE id <= 10");
+            }
+            ControlCommand cutover = ControlCommand.create(config.name(), ControlCommand.Type.CUTOVER, true, false, 120);
+            client.send(cutover);
+            await("cutover waiting for the catch-up").atMost(Duration.ofSeconds(30)).until(() -> coordinator.status().cutover() != null
+                    && "catch-up".equals(coordinator.status().cutover().step()));
+            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+                assertThatThrownBy(() -> st.executeUpdate("UPDATE items SET note = 'frozen?' WHERE id = 50")).hasMessageContaining("read-only transaction");
+            }
+
+            client.send(ControlCommand.create(config.name(), ControlCommand.Type.ABORT, false, false, 60));
+            JsonNode report = client.await(r -> "report".equals(ControlClient.text(r, "type")) && cutover.id().equals(ControlClient.text(r, "commandId")),
+                    r -> { }, Duration.ofSeconds(30)).orElseThrow(() -> new AssertionError("no report for " + cutover.id()));
+            assertThat(report.path("result").asText()).isEqualTo("ABORTED");
+            assertThat(report.path("notes").toString()).contains("were made writable again");
+            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE items SET note = 'writable again' WHERE id = 50");
+            }
+
+            blocker.rollback();
+            coordinator.pipeline().awaitCaughtUp(Duration.ofMinutes(1));
+            await("back to ready").atMost(Duration.ofSeconds(20)).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
+            assertThat(coordinator.completion()).isNotDone();
+        }
+        TestMigrations.assertTargetEqualsSource(servers, db);
+    }
+
     private static long insertReturningId(Statement st, String sql) throws SQLException {
         try (ResultSet rs = st.executeQuery(sql)) {
             rs.next();

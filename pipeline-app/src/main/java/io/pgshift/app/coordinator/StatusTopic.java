@@ -99,12 +99,32 @@ public final class StatusTopic {
             props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
             this.partition = new TopicPartition(config.names().statusTopic(), 0);
-            if (consumer.partitionsFor(partition.topic(), Duration.ofSeconds(15)).isEmpty()) {
+            if (!topicExists(consumer, partition.topic())) {
                 consumer.close();
                 throw new IllegalStateException("Kafka has no status topic " + partition.topic() + ": migration '" + config.name()
                         + "' has not started yet. Start it with 'pgshift migrate -c <this file>'.");
             }
             consumer.assign(List.of(partition));
+        }
+
+        /** Whether the topic exists; a topic created a moment ago may take a few hundred ms to show in the metadata. */
+        private static boolean topicExists(KafkaConsumer<String, byte[]> consumer, String topic) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (true) {
+                if (!consumer.partitionsFor(topic, Duration.ofSeconds(15)).isEmpty()) {
+                    return true;
+                }
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(200);
+                }
+                catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
         }
 
         /** The newest record of each type among the last {@code lookback} records; afterwards {@link #poll} returns only newer ones. */

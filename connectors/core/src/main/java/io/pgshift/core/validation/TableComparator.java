@@ -28,27 +28,62 @@ public final class TableComparator {
         return compare(source, target, Catalog.selectedTables(source, selection));
     }
 
-    /** Compares these source tables with the target's tables of the same names. */
+    /**
+     * Compares these source tables with the target's tables of the same names. The two servers work at the same time: the target's
+     * checksums are computed on a second thread while the source's are computed on this one.
+     */
     public static TableComparison compare(Connection source, Connection target, List<TableInfo> tables) throws SQLException {
-        List<TableComparison.Entry> entries = new ArrayList<>();
         boolean sourceAuto = source.getAutoCommit();
         boolean targetAuto = target.getAutoCommit();
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "pgshift-validate-target");
+            t.setDaemon(true);
+            return t;
+        });
         try {
             begin(source);
             begin(target);
+            java.util.concurrent.Future<List<TableChecksum>> targetSide = other.submit(() -> {
+                List<TableChecksum> sums = new ArrayList<>();
+                for (TableInfo table : tables) {
+                    sums.add(tableExists(target, table) ? checksum(target, table) : null);
+                }
+                return sums;
+            });
+            List<TableChecksum> sourceSide = new ArrayList<>();
             for (TableInfo table : tables) {
-                TableChecksum s = checksum(source, table);
-                TableChecksum t = tableExists(target, table) ? checksum(target, table) : null;
-                entries.add(new TableComparison.Entry(s, t));
+                sourceSide.add(checksum(source, table));
             }
+            List<TableChecksum> targetSums = join(targetSide);
+            List<TableComparison.Entry> entries = new ArrayList<>();
+            for (int i = 0; i < tables.size(); i++) {
+                entries.add(new TableComparison.Entry(sourceSide.get(i), targetSums.get(i)));
+            }
+            return new TableComparison(entries);
         }
         finally {
+            other.shutdownNow();
             source.rollback();
             target.rollback();
             source.setAutoCommit(sourceAuto);
             target.setAutoCommit(targetAuto);
         }
-        return new TableComparison(entries);
+    }
+
+    private static List<TableChecksum> join(java.util.concurrent.Future<List<TableChecksum>> f) throws SQLException {
+        try {
+            return f.get();
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("Interrupted while the target computed its checksums", e);
+        }
+        catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof SQLException s) {
+                throw s;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     private static void begin(Connection c) throws SQLException {

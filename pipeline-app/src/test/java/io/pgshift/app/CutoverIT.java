@@ -238,8 +238,13 @@ class CutoverIT {
 
     /** Sends a cutover and returns its report. */
     static JsonNode cutover(MigrationConfig config, boolean freeze) throws InterruptedException {
+        return cutover(config, freeze, false);
+    }
+
+    /** Sends a cutover (with cleanup or not) and returns its report. */
+    static JsonNode cutover(MigrationConfig config, boolean freeze, boolean cleanup) throws InterruptedException {
         try (ControlClient client = new ControlClient(config)) {
-            ControlCommand command = ControlCommand.create(config.name(), ControlCommand.Type.CUTOVER, freeze, false, 120);
+            ControlCommand command = ControlCommand.create(config.name(), ControlCommand.Type.CUTOVER, freeze, cleanup, 120);
             client.send(command);
             return client.await(r -> "report".equals(ControlClient.text(r, "type")) && command.id().equals(ControlClient.text(r, "commandId")),
                     r -> { }, Duration.ofMinutes(4)).orElseThrow(() -> new AssertionError("no report for " + command.id()));

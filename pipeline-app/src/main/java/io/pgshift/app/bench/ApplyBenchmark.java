@@ -33,21 +33,8 @@ public final class ApplyBenchmark {
         int changes = args.length > 2 ? Integer.parseInt(args[2]) : 200_000;
         TestServers servers = TestServers.get();
         String db = servers.newDatabasePair("bench");
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE pgbench_branches (bid int PRIMARY KEY, bbalance int, filler char(88))");
-            st.execute("CREATE TABLE pgbench_tellers (tid int PRIMARY KEY, bid int, tbalance int, filler char(84))");
-            st.execute("CREATE TABLE pgbench_accounts (aid int PRIMARY KEY, bid int, abalance int, filler char(84))");
-            st.execute("CREATE TABLE pgbench_history (hid bigserial PRIMARY KEY, tid int, bid int, aid int, delta int, mtime timestamp, filler char(22))");
-            st.execute("INSERT INTO pgbench_branches SELECT g, 0, '' FROM generate_series(1, " + scale + ") g");
-            st.execute("INSERT INTO pgbench_tellers SELECT g, (g - 1) / 10 + 1, 0, '' FROM generate_series(1, " + scale * 10 + ") g");
-            st.execute("INSERT INTO pgbench_accounts SELECT g, (g - 1) / 100000 + 1, 0, '' FROM generate_series(1, " + scale * 100_000 + ") g");
-            st.execute("CREATE TABLE mixed (id bigint PRIMARY KEY, amount numeric(14,2), ratio double precision, name text, tags text,"
-                    + " created timestamptz, born date, active boolean, ref uuid, doc jsonb, blob bytea)");
-            st.execute("INSERT INTO mixed SELECT g, g * 1.25, g / 7.0, 'name ' || g || E' \\t quote '' ü', repeat('t', g % 50),"
-                    + " timestamptz '2020-01-01' + g * interval '1 second', date '1990-01-01' + g % 10000, g % 2 = 0,"
-                    + " md5(g::text)::uuid, jsonb_build_object('g', g, 'tags', jsonb_build_array('a', g % 7)), decode(md5(g::text), 'hex')"
-                    + " FROM generate_series(1, " + mixedRows + ") g");
-            st.execute("ANALYZE");
+        try (Connection c = servers.source().connect(db)) {
+            BenchData.fill(c, scale, mixedRows);
         }
         String yaml = String.join("\n",
                 "name: bench_" + db.replaceAll("[^a-z0-9]", ""),
@@ -65,11 +52,8 @@ public final class ApplyBenchmark {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             long rows = (long) scale * (1 + 10 + 100_000) + mixedRows;
             long bytes;
-            try (Connection t = servers.target().connect(db); Statement st = t.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT sum(pg_table_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                         + " WHERE n.nspname = 'public' AND c.relkind = 'r'")) {
-                rs.next();
-                bytes = rs.getLong(1);
+            try (Connection t = servers.target().connect(db)) {
+                bytes = BenchData.tableBytes(t);
             }
             result.put("snapshot_rows", rows);
             result.put("snapshot_seconds", round(loadSeconds));
@@ -102,13 +86,11 @@ public final class ApplyBenchmark {
             result.put("tables_compared", comparison.entries().size());
         }
         result.put("machine_cores", Runtime.getRuntime().availableProcessors());
-        StringBuilder json = new StringBuilder("{");
-        result.forEach((k, v) -> json.append(json.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
-        System.out.println(json.append('}'));
+        System.out.println(BenchData.json(result));
         System.exit(0);
     }
 
     private static double round(double v) {
-        return Math.round(v * 100) / 100.0;
+        return BenchData.round(v);
     }
 }

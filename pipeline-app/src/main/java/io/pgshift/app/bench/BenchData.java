@@ -1,0 +1,69 @@
+package io.pgshift.app.bench;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The benchmarks' dataset: pgbench's four tables at a scale (scale 20: 2,000,000 accounts) and a table of mixed types (numeric,
+ * double, text with tabs and quotes, timestamptz, date, boolean, uuid, jsonb, bytea).
+ */
+final class BenchData {
+
+    /** The tables, in creation order. */
+    static final List<String> TABLES = List.of("pgbench_branches", "pgbench_tellers", "pgbench_accounts", "pgbench_history", "mixed");
+
+    private BenchData() {
+    }
+
+    /** Creates the tables; with {@code keys}, with their primary keys. */
+    static void createTables(Connection c, boolean keys) throws SQLException {
+        String pk = keys ? " PRIMARY KEY" : "";
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE pgbench_branches (bid int" + pk + ", bbalance int, filler char(88))");
+            st.execute("CREATE TABLE pgbench_tellers (tid int" + pk + ", bid int, tbalance int, filler char(84))");
+            st.execute("CREATE TABLE pgbench_accounts (aid int" + pk + ", bid int, abalance int, filler char(84))");
+            st.execute("CREATE TABLE pgbench_history (hid bigserial" + pk + ", tid int, bid int, aid int, delta int, mtime timestamp, filler char(22))");
+            st.execute("CREATE TABLE mixed (id bigint" + pk + ", amount numeric(14,2), ratio double precision, name text, tags text,"
+                    + " created timestamptz, born date, active boolean, ref uuid, doc jsonb, blob bytea)");
+        }
+    }
+
+    /** Creates and fills the tables on the source, then analyzes them. Returns the number of rows. */
+    static long fill(Connection c, int scale, int mixedRows) throws SQLException {
+        createTables(c, true);
+        try (Statement st = c.createStatement()) {
+            st.execute("INSERT INTO pgbench_branches SELECT g, 0, '' FROM generate_series(1, " + scale + ") g");
+            st.execute("INSERT INTO pgbench_tellers SELECT g, (g - 1) / 10 + 1, 0, '' FROM generate_series(1, " + scale * 10 + ") g");
+            st.execute("INSERT INTO pgbench_accounts SELECT g, (g - 1) / 100000 + 1, 0, '' FROM generate_series(1, " + scale * 100_000 + ") g");
+            st.execute("INSERT INTO mixed SELECT g, g * 1.25, g / 7.0, 'name ' || g || E' \\t quote '' ü', repeat('t', g % 50),"
+                    + " timestamptz '2020-01-01' + g * interval '1 second', date '1990-01-01' + g % 10000, g % 2 = 0,"
+                    + " md5(g::text)::uuid, jsonb_build_object('g', g, 'tags', jsonb_build_array('a', g % 7)), decode(md5(g::text), 'hex')"
+                    + " FROM generate_series(1, " + mixedRows + ") g");
+            st.execute("ANALYZE");
+        }
+        return (long) scale * (1 + 10 + 100_000) + mixedRows;
+    }
+
+    /** The heap size of the public tables, bytes. */
+    static long tableBytes(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("SELECT sum(pg_table_size(c.oid)) FROM pg_class c"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    /** One JSON object of numbers, booleans and strings, in insertion order. */
+    static String json(java.util.Map<String, Object> result) {
+        StringBuilder json = new StringBuilder("{");
+        result.forEach((k, v) -> json.append(json.length() > 1 ? ", " : "").append('"').append(k).append("\": ")
+                .append(v instanceof String s ? "\"" + s.replace("\"", "\\\"") + "\"" : v));
+        return json.append('}').toString();
+    }
+}

@@ -36,17 +36,14 @@ class CutoverIT {
     void frozenSourceUnderWritesCompletesAndTheTargetTakesNewRowsThroughEverySequence() throws Exception {
         TestServers servers = TestServers.get();
         String db = servers.newDatabasePair("cutover");
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.execute(SqlResource.load("/io/pgshift/app/cutover/shop.sql"));
-        }
+        source(servers, db, SqlResource.load("/io/pgshift/app/cutover/shop.sql"));
         Path folder = servers.newFolder("cutover");
         String name = "cut_" + db.replaceAll("[^a-z0-9]", "");
         Path file = TestMigrations.configFile(folder, TestMigrations.yaml(servers, name, db, folder.resolve("work")));
         MigrationConfig config = MigrationConfigLoader.load(file);
 
         ShopWriter writer = new ShopWriter(servers.source().endpoint("source"), db).start("shop-writer");
-        try (Coordinator coordinator = Coordinator.start(config, PipelineOptions.all())) {
-            await("ready to cut over").atMost(READY).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
+        try (Coordinator coordinator = startReady(config)) {
             long before = writer.transactions();
             await("writes while streaming").atMost(Duration.ofMinutes(1)).until(() -> writer.transactions() > before + 200);
 
@@ -95,9 +92,7 @@ class CutoverIT {
         // The same migration never streams into that target again; unfreeze and cleanup restore the source.
         assertThatThrownBy(() -> Coordinator.start(config, PipelineOptions.all())).hasMessageContaining("completed its cutover");
         assertThat(TestMigrations.cli("unfreeze", "-c", file.toString()).exitCode()).isZero();
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.executeUpdate("INSERT INTO customers (name) VALUES ('after the unfreeze')");
-        }
+        source(servers, db, "INSERT INTO customers (name) VALUES ('after the unfreeze')");
         TestMigrations.CliRun cleanup = TestMigrations.cli("cleanup", "-c", file.toString());
         assertThat(cleanup.exitCode()).as(cleanup.err()).isZero();
         assertThat(cleanup.out()).contains("dropped replication slot");
@@ -111,18 +106,13 @@ class CutoverIT {
     @Test
     void aTargetRowChangedBehindPgshiftsBackFailsValidationNamingTheTable() throws Exception {
         TestServers servers = TestServers.get();
-        String db = servers.newDatabasePair("tamper");
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE plain (id int PRIMARY KEY, note text)");
-            st.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, amount numeric(12,2) NOT NULL)");
-            st.execute("INSERT INTO plain SELECT g, 'row ' || g FROM generate_series(1, 1000) g");
-            st.execute("INSERT INTO ledger (amount) SELECT g / 7.0 FROM generate_series(1, 2000) g");
-        }
-        Path folder = servers.newFolder("tamper");
-        MigrationConfig config = new MigrationConfigLoader(System::getenv).parse(TestMigrations.yaml(servers, "tamper_" + db.replaceAll("[^a-z0-9]", ""),
-                db, folder.resolve("work")), "tamper");
-        try (Coordinator coordinator = Coordinator.start(config, PipelineOptions.all())) {
-            await("ready to cut over").atMost(READY).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
+        Migration m = migration(servers, "tamper", "CREATE TABLE plain (id int PRIMARY KEY, note text)",
+                "CREATE TABLE ledger (id bigserial PRIMARY KEY, amount numeric(12,2) NOT NULL)",
+                "INSERT INTO plain SELECT g, 'row ' || g FROM generate_series(1, 1000) g",
+                "INSERT INTO ledger (amount) SELECT g / 7.0 FROM generate_series(1, 2000) g");
+        String db = m.db();
+        MigrationConfig config = m.config();
+        try (Coordinator coordinator = startReady(config)) {
             try (Connection t = servers.target().connect(db); Statement st = t.createStatement()) {
                 st.executeUpdate("UPDATE ledger SET amount = amount + 0.01 WHERE id = 1234");
             }
@@ -147,25 +137,19 @@ class CutoverIT {
     @Test
     void aSequenceBehindItsColumnFailsTheCutoverNamingIt() throws Exception {
         TestServers servers = TestServers.get();
-        String db = servers.newDatabasePair("seqgap");
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE tickets (id serial PRIMARY KEY, title text)");
-            st.execute("INSERT INTO tickets (title) SELECT 'ticket ' || g FROM generate_series(1, 20) g");
-            st.execute("INSERT INTO tickets (id, title) VALUES (5000, 'imported with its own id')");
-        }
-        MigrationConfig config = new MigrationConfigLoader(System::getenv).parse(TestMigrations.yaml(servers, "seq_" + db.replaceAll("[^a-z0-9]", ""),
-                db, servers.newFolder("seqgap").resolve("work")), "seqgap");
-        try (Coordinator coordinator = Coordinator.start(config, PipelineOptions.all())) {
-            await("ready to cut over").atMost(READY).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
+        Migration m = migration(servers, "seqgap", "CREATE TABLE tickets (id serial PRIMARY KEY, title text)",
+                "INSERT INTO tickets (title) SELECT 'ticket ' || g FROM generate_series(1, 20) g",
+                "INSERT INTO tickets (id, title) VALUES (5000, 'imported with its own id')");
+        String db = m.db();
+        MigrationConfig config = m.config();
+        try (Coordinator coordinator = startReady(config)) {
             JsonNode report = cutover(config, false);
             assertThat(report.path("result").asText()).isEqualTo("FAILED");
             assertThat(report.path("reason").asText()).contains("sequence public.tickets_id_seq hands out 21 next, but public.tickets.id already holds 5000",
                     "SELECT setval('public.tickets_id_seq'");
             assertThat(report.path("tables").size()).as("no validation after a failed step").isZero();
 
-            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-                st.execute("SELECT setval('public.tickets_id_seq', (SELECT max(id) FROM tickets))");
-            }
+            source(servers, db, "SELECT setval('public.tickets_id_seq', (SELECT max(id) FROM tickets))");
             send(config, ControlCommand.create(config.name(), ControlCommand.Type.ABORT, false, false, 60));
             await("phase after abort").atMost(Duration.ofSeconds(20)).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
             assertThat(cutover(config, false).path("result").asText()).isEqualTo("COMPLETED");
@@ -179,25 +163,19 @@ class CutoverIT {
     @Test
     void anAbortCancelsTheCutoverWaitingForTheCatchUpAndThawsTheSource() throws Exception {
         TestServers servers = TestServers.get();
-        String db = servers.newDatabasePair("abort");
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE items (id int PRIMARY KEY, note text)");
-            st.execute("INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 100) g");
-        }
-        MigrationConfig config = new MigrationConfigLoader(System::getenv).parse(TestMigrations.yaml(servers, "abort_" + db.replaceAll("[^a-z0-9]", ""),
-                db, servers.newFolder("abort").resolve("work")), "abort");
-        try (Coordinator coordinator = Coordinator.start(config, PipelineOptions.all());
+        Migration m = migration(servers, "abort", "CREATE TABLE items (id int PRIMARY KEY, note text)",
+                "INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 100) g");
+        String db = m.db();
+        MigrationConfig config = m.config();
+        try (Coordinator coordinator = startReady(config);
              Connection blocker = servers.target().connect(db);
              ControlClient client = new ControlClient(config)) {
-            await("ready to cut over").atMost(READY).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
             // The applier cannot apply the next change while the target table is locked: the catch-up waits.
             blocker.setAutoCommit(false);
             try (Statement st = blocker.createStatement()) {
                 st.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE");
             }
-            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-                st.executeUpdate("UPDATE items SET note = 'waits for the lock' WHERE id <= 10");
-            }
+            source(servers, db, "UPDATE items SET note = 'waits for the lock' WHERE id <= 10");
             ControlCommand cutover = ControlCommand.create(config.name(), ControlCommand.Type.CUTOVER, true, false, 120);
             client.send(cutover);
             await("cutover waiting for the catch-up").atMost(Duration.ofSeconds(30)).until(() -> coordinator.status().cutover() != null
@@ -211,9 +189,7 @@ class CutoverIT {
                     r -> { }, Duration.ofSeconds(30)).orElseThrow(() -> new AssertionError("no report for " + cutover.id()));
             assertThat(report.path("result").asText()).isEqualTo("ABORTED");
             assertThat(report.path("notes").toString()).contains("were made writable again");
-            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-                st.executeUpdate("UPDATE items SET note = 'writable again' WHERE id = 50");
-            }
+            source(servers, db, "UPDATE items SET note = 'writable again' WHERE id = 50");
 
             blocker.rollback();
             coordinator.pipeline().awaitCaughtUp(Duration.ofMinutes(1));
@@ -221,6 +197,40 @@ class CutoverIT {
             assertThat(coordinator.completion()).isNotDone();
         }
         TestMigrations.assertTargetEqualsSource(servers, db);
+    }
+
+    /** A database pair and a migration of it. */
+    private record Migration(String db, MigrationConfig config) {
+    }
+
+    /** A new database pair whose source runs these statements first, and a migration of it named after the prefix. */
+    private static Migration migration(TestServers servers, String prefix, String... sourceSql) throws Exception {
+        String db = servers.newDatabasePair(prefix);
+        source(servers, db, sourceSql);
+        MigrationConfig config = new MigrationConfigLoader(System::getenv).parse(TestMigrations.yaml(servers, prefix + "_" + db.replaceAll("[^a-z0-9]", ""),
+                db, servers.newFolder(prefix).resolve("work")), prefix);
+        return new Migration(db, config);
+    }
+
+    private static void source(TestServers servers, String db, String... sql) throws SQLException {
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
+    }
+
+    /** Starts the migration's coordinator and waits until it is ready to cut over. */
+    private static Coordinator startReady(MigrationConfig config) throws Exception {
+        Coordinator coordinator = Coordinator.start(config, PipelineOptions.all());
+        try {
+            await("ready to cut over").atMost(READY).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
+            return coordinator;
+        }
+        catch (RuntimeException | Error e) {
+            coordinator.close();
+            throw e;
+        }
     }
 
     private static long insertReturningId(Statement st, String sql) throws SQLException {

@@ -50,11 +50,6 @@ public final class ControlClient implements AutoCloseable {
         return Optional.ofNullable(reader.latest(500).get(MigrationStatus.TYPE));
     }
 
-    /** The newest cutover report, if any. */
-    public Optional<JsonNode> latestReport() {
-        return Optional.ofNullable(reader.latest(2000).get("report"));
-    }
-
     /** How old a status snapshot is. */
     public static Duration age(JsonNode status) {
         return Duration.between(Instant.parse(status.get("updatedAt").asText()), Instant.now());

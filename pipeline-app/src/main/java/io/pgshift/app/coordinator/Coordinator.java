@@ -68,7 +68,6 @@ public final class Coordinator implements AutoCloseable {
     private String cutoverFailure;
     private List<String> leftFrozen = List.of();
     private volatile CutoverReport lastReport;
-    private volatile Validation.Result lastValidation;
 
     private Coordinator(MigrationConfig config) {
         this.config = config;
@@ -349,7 +348,6 @@ public final class Coordinator implements AutoCloseable {
         commands.submit(() -> {
             try {
                 Validation.Result result = Validation.run(config, pipeline, 3, Duration.ofSeconds(command.timeoutSeconds()));
-                lastValidation = result;
                 event("validation", command.id(), result.allEqual() ? "all " + result.tables().size() + " tables equal"
                         : "tables differ: " + result.describeDifferences(), result);
             }
@@ -391,14 +389,6 @@ public final class Coordinator implements AutoCloseable {
     /** Completes with the report when a cutover completes. */
     public CompletableFuture<CutoverReport> completion() {
         return completed;
-    }
-
-    public CutoverReport lastReport() {
-        return lastReport;
-    }
-
-    public Validation.Result lastValidation() {
-        return lastValidation;
     }
 
     /** The HTTP port, or −1 without a server. */

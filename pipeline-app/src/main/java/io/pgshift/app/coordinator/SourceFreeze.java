@@ -112,15 +112,4 @@ public final class SourceFreeze {
             }
         }
     }
-
-    /** Whether the database is set read-only for new sessions (by a freeze, or otherwise). */
-    public static boolean isFrozen(Connection c, String db) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase"
-                + " WHERE d.datname = ? AND s.setrole = 0 AND 'default_transaction_read_only=on' = ANY (s.setconfig)")) {
-            ps.setString(1, db);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
-    }
 }

@@ -44,7 +44,7 @@ class RejectedChangeIT {
             assertThatThrownBy(() -> pipeline.awaitCaughtUp(Duration.ofMinutes(2)))
                     .hasMessageContaining("public.stock")
                     .hasMessageContaining("{id=42}")
-                    .hasMessageContaining("offset 100")
+                    .hasMessageContaining("public.stock-0 offset 0") // the load travelled on the load topic: this is the first change
                     .hasMessageContaining("SQLState 23514")
                     .hasMessageContaining("stock_qty_positive")
                     .hasMessageContaining("resumes from this record");

@@ -22,6 +22,7 @@ public final class ApplierStats {
         private final AtomicLong loadStartedAtMs = new AtomicLong();
         private final AtomicLong loadCompletedAtMs = new AtomicLong();
         private final AtomicLong lastChangeAtMs = new AtomicLong();
+        private final LongAdder chunksLoaded = new LongAdder();
         private volatile String lastError;
 
         void count(ChangeOp op, long n, long nowMs) {
@@ -91,6 +92,8 @@ public final class ApplierStats {
     private final LongAdder skippedReplays = new LongAdder();
     private final AtomicLong lastAppliedAtMs = new AtomicLong();
     private final AtomicLong lastLatencyMs = new AtomicLong(-1);
+    /** Source commit to target commit of streamed changes: a count per millisecond up to 60 s, the last bucket for longer. */
+    private final java.util.concurrent.atomic.AtomicLongArray latencies = new java.util.concurrent.atomic.AtomicLongArray(60_001);
 
     void recordApplied(TableId table, ChangeOp op, long commitTimeMs, boolean endsTableLoad, long nowMs) {
         TableStats ts = tables.computeIfAbsent(table, t -> new TableStats());
@@ -101,8 +104,24 @@ public final class ApplierStats {
         applied.increment();
         lastAppliedAtMs.set(nowMs);
         if (op != ChangeOp.READ && commitTimeMs > 0) {
-            lastLatencyMs.set(Math.max(0, nowMs - commitTimeMs));
+            long latency = Math.max(0, nowMs - commitTimeMs);
+            lastLatencyMs.set(latency);
+            latencies.incrementAndGet((int) Math.min(latency, latencies.length() - 1));
         }
+    }
+
+    /** A part of the bulk load applied: its rows; when it ends a chunk and every chunk of the table is in, the table's load is complete. */
+    void recordLoaded(TableId table, long rows, boolean endsChunk, int chunks, long nowMs) {
+        TableStats ts = tables.computeIfAbsent(table, t -> new TableStats());
+        ts.count(ChangeOp.READ, rows, nowMs);
+        if (endsChunk) {
+            ts.chunksLoaded.increment();
+            if (ts.chunksLoaded.sum() >= chunks) {
+                ts.loadCompletedAtMs.compareAndSet(0, nowMs);
+            }
+        }
+        applied.add(rows);
+        lastAppliedAtMs.set(nowMs);
     }
 
     void recordError(TableId table, String reason) {
@@ -134,6 +153,45 @@ public final class ApplierStats {
 
     public long lastAppliedAtMs() {
         return lastAppliedAtMs.get();
+    }
+
+    /**
+     * The {@code q}-quantile (0 to 1) of source commit to target commit over the streamed changes since the start or the last
+     * {@link #resetLatencies()}, ms; -1 when there were none.
+     */
+    public long latencyQuantileMs(double q) {
+        long total = 0;
+        for (int i = 0; i < latencies.length(); i++) {
+            total += latencies.get(i);
+        }
+        if (total == 0) {
+            return -1;
+        }
+        long rank = (long) Math.ceil(q * total);
+        long seen = 0;
+        for (int i = 0; i < latencies.length(); i++) {
+            seen += latencies.get(i);
+            if (seen >= Math.max(1, rank)) {
+                return i;
+            }
+        }
+        return latencies.length() - 1;
+    }
+
+    /** Streamed changes whose latency {@link #latencyQuantileMs} counted. */
+    public long latencyCount() {
+        long total = 0;
+        for (int i = 0; i < latencies.length(); i++) {
+            total += latencies.get(i);
+        }
+        return total;
+    }
+
+    /** Forgets the latencies counted so far. */
+    public void resetLatencies() {
+        for (int i = 0; i < latencies.length(); i++) {
+            latencies.set(i, 0);
+        }
     }
 
     /** Source commit to target commit of the last streamed change, ms; -1 before the first. */

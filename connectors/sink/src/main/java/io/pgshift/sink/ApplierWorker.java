@@ -95,6 +95,11 @@ final class ApplierWorker implements Runnable, AutoCloseable {
                     if (newlyHeld.containsKey(tp)) {
                         continue;
                     }
+                    if (io.pgshift.core.load.LoadPart.isLoadRecord(name -> lastHeader(r, name))) {
+                        records.add(SourceRecordRef.ofLoad(new PartitionRef(r.topic(), r.partition()), r.offset(), parseLoad(r), r.value()));
+                        commit.put(tp, new OffsetAndMetadata(r.offset() + 1));
+                        continue;
+                    }
                     ChangeEvent event = parse(r);
                     if (!gateOpen && event != null && event.op() != io.pgshift.core.change.ChangeOp.READ) {
                         newlyHeld.put(tp, r.offset());
@@ -153,6 +158,21 @@ final class ApplierWorker implements Runnable, AutoCloseable {
 
     Set<TopicPartition> heldPartitions() {
         return Set.copyOf(held.keySet());
+    }
+
+    private static byte[] lastHeader(ConsumerRecord<byte[], byte[]> r, String name) {
+        org.apache.kafka.common.header.Header h = r.headers().lastHeader(name);
+        return h == null ? null : h.value();
+    }
+
+    private static io.pgshift.core.load.LoadPart parseLoad(ConsumerRecord<byte[], byte[]> r) {
+        try {
+            return io.pgshift.core.load.LoadPart.fromHeaders(name -> lastHeader(r, name));
+        }
+        catch (RuntimeException e) {
+            throw new ApplyException("Cannot read the record at " + r.topic() + "-" + r.partition() + " offset " + r.offset()
+                    + " as a part of pgshift's bulk load: " + e.getMessage() + ". Is another producer writing to pgshift's topics?", e);
+        }
     }
 
     private ChangeEvent parse(ConsumerRecord<byte[], byte[]> r) {

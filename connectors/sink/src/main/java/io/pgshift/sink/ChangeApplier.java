@@ -183,6 +183,9 @@ public final class ChangeApplier implements AutoCloseable {
                 for (ChangeEvent e : outcome.applied) {
                     stats.recordApplied(e.table(), e.op(), e.commitTimeMs(), e.endsTableLoad(), now);
                 }
+                for (SourceRecordRef part : outcome.loaded) {
+                    stats.recordLoaded(part.load().table(), part.load().rows(), part.load().lastOfChunk(), part.load().chunks(), now);
+                }
                 for (int i = 0; i < outcome.skipped; i++) {
                     stats.recordSkippedReplay();
                 }
@@ -223,6 +226,13 @@ public final class ChangeApplier implements AutoCloseable {
             rollbackQuietly();
             SourceRecordRef r = f.record;
             String state = f.cause.getSQLState();
+            if (r.load() != null) {
+                stats.recordError(r.load().table(), "SQLState " + state + " at " + r.partition() + " offset " + r.offset());
+                return new ApplyException("The target refused part " + r.load().part() + " of chunk " + r.load().chunk() + " of the bulk load of "
+                        + r.load().table() + " (" + r.load().rows() + " rows) from Kafka " + r.partition() + " offset " + r.offset() + ": SQLState "
+                        + state + ", " + f.cause.getMessage() + ". " + SqlErrors.advice(state)
+                        + " Nothing after this record was applied; after fixing the target, restart pgshift and it resumes from this record.", f.cause);
+            }
             stats.recordError(r.event().table(), "SQLState " + state + " at " + r.partition() + " offset " + r.offset());
             return new ApplyException("The target refused a change to " + r.event().table() + " (key " + r.event().key() + ") from Kafka "
                     + r.partition() + " offset " + r.offset() + ": SQLState " + state + ", " + f.cause.getMessage() + ". " + SqlErrors.advice(state)
@@ -237,6 +247,7 @@ public final class ChangeApplier implements AutoCloseable {
     private static final class Outcome {
         final Map<PartitionRef, SourcePosition> positions = new HashMap<>();
         final List<ChangeEvent> applied = new ArrayList<>();
+        final List<SourceRecordRef> loaded = new ArrayList<>();
         int skipped;
         int superseded;
     }
@@ -257,6 +268,17 @@ public final class ChangeApplier implements AutoCloseable {
             Progress p = progress.computeIfAbsent(record.partition(), k -> new Progress());
             p.nextOffset = record.offset() + 1;
             p.count++;
+            if (record.load() != null) {
+                if (record.load().type() == io.pgshift.core.load.LoadPart.Type.PART) {
+                    TableWrite write = pending.remove(record.load().table());
+                    if (write != null) {
+                        write.flush(c);
+                    }
+                    copyPart(c, record);
+                    outcome.loaded.add(record);
+                }
+                continue;
+            }
             ChangeEvent event = record.event();
             if (event == null) {
                 continue;
@@ -310,6 +332,26 @@ public final class ChangeApplier implements AutoCloseable {
         }
         outcome.positions.putAll(positions);
         return outcome;
+    }
+
+    /** A bulk load part: its COPY data as it is, into the table's columns it names. */
+    private static void copyPart(Connection c, SourceRecordRef record) throws SQLException {
+        org.postgresql.copy.CopyIn in = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyIn(record.load().copyFromSql());
+        try {
+            in.writeToCopy(record.data(), 0, record.data().length);
+            in.endCopy();
+        }
+        catch (SQLException e) {
+            if (in.isActive()) {
+                try {
+                    in.cancelCopy();
+                }
+                catch (SQLException ignored) {
+                    // the COPY failed anyway
+                }
+            }
+            throw new TableWrite.RecordFailure(record, e);
+        }
     }
 
     private Connection connection() throws SQLException {

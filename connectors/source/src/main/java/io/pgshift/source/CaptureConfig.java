@@ -22,10 +22,11 @@ import io.pgshift.core.TableSelection;
  * @param fenceIntervalMs    how often a heartbeat row is written to {@code pgshift.fence}; 0 for never
  * @param initialLoad        whether a new capture first loads a consistent snapshot of the tables' rows; without it only
  *                           changes committed after the slot was created are captured
+ * @param load               how the initial load runs
  */
 public record CaptureConfig(MigrationNames names, PgEndpoint source, String database, TableSelection selection, String bootstrapServers,
                             Map<String, String> kafkaProperties, int partitionsPerTable, short replicationFactor,
-                            Map<String, String> debeziumOverrides, long fenceIntervalMs, boolean initialLoad) {
+                            Map<String, String> debeziumOverrides, long fenceIntervalMs, boolean initialLoad, LoadOptions load) {
 
     public CaptureConfig {
         Objects.requireNonNull(names, "names");
@@ -35,5 +36,11 @@ public record CaptureConfig(MigrationNames names, PgEndpoint source, String data
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
         debeziumOverrides = Map.copyOf(debeziumOverrides == null ? Map.of() : debeziumOverrides);
+        load = load == null ? LoadOptions.defaults() : load;
+    }
+
+    /** Whether a new capture loads the tables with pgshift's bulk copy (else with Debezium's snapshot, or not at all). */
+    public boolean bulkLoad() {
+        return initialLoad && load.method() == LoadOptions.Method.COPY;
     }
 }

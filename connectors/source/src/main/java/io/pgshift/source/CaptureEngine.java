@@ -55,13 +55,24 @@ public final class CaptureEngine implements AutoCloseable {
         return t;
     });
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    /** The bulk load's producer and snapshot while a new bulk load is to run; null otherwise. */
+    private final KafkaProducer<byte[], byte[]> loadProducer;
+    private final ExportedSnapshot snapshot;
+    private final CompletableFuture<BulkLoader.Summary> bulkLoaded = new CompletableFuture<>();
+    private volatile BulkLoader loader;
     private final Map<Long, CompletableFuture<FencePoint>> pendingFences = new ConcurrentHashMap<>();
     private volatile FencePoint lastFence;
 
-    private CaptureEngine(CaptureConfig config, List<TableInfo> tables, LoadPlan loadPlan) {
+    private CaptureEngine(CaptureConfig config, List<TableInfo> tables, LoadPlan loadPlan, KafkaProducer<byte[], byte[]> loadProducer,
+                          ExportedSnapshot snapshot) {
         this.config = config;
         this.tables = List.copyOf(tables);
         this.loadPlan = loadPlan;
+        this.loadProducer = loadProducer;
+        this.snapshot = snapshot;
+        if (snapshot == null) {
+            bulkLoaded.complete(null);
+        }
         Set<TableId> ids = tables.stream().map(TableInfo::id).collect(Collectors.toSet());
         this.producer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
         this.publisher = new KafkaPublisher(producer, config.names(), config.database(), ids, this::onFence);
@@ -92,17 +103,47 @@ public final class CaptureEngine implements AutoCloseable {
         LoadPlan plan;
         try (Connection c = config.source().connect(config.database(), "pgshift-capture-setup")) {
             tables = SourceSetup.prepare(c, config);
+            try (Admin admin = Admin.create(adminProperties(config))) {
+                Topics.ensure(admin, tables.stream().map(t -> config.names().tableTopic(config.database(), t.id())).collect(Collectors.toList()),
+                        config.partitionsPerTable(), config.replicationFactor());
+                if (config.bulkLoad()) {
+                    Topics.ensure(admin, List.of(config.names().loadTopic(config.database())), config.load().partitions(), config.replicationFactor(),
+                            BulkLoader.topicConfigs());
+                }
+            }
+            catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new CaptureFailedException("Cannot create the topics on Kafka at " + config.bootstrapServers() + ": "
+                        + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + ". Check kafka.bootstrap and that the cluster is reachable.", e);
+            }
             plan = decideLoad(c, config);
         }
+        if (!config.bulkLoad() || plan == LoadPlan.RESUME) {
+            return new CaptureEngine(config, tables, plan, null, null);
+        }
+        // A new bulk load: its start record on every partition of the load topic, then the slot with its exported snapshot.
+        String topic = config.names().loadTopic(config.database());
+        int partitions = partitionCount(config, topic);
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(loadProducerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
+        try {
+            String slot = config.names().slotName(config.database());
+            BulkLoader.publishMarkers(producer, topic, partitions, io.pgshift.core.load.LoadPart.marker(io.pgshift.core.load.LoadPart.Type.START, slot));
+            ExportedSnapshot snapshot = ExportedSnapshot.create(config.source(), config.database(), slot);
+            return new CaptureEngine(config, tables, plan, producer, snapshot);
+        }
+        catch (SQLException | RuntimeException | InterruptedException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+    }
+
+    private static int partitionCount(CaptureConfig config, String topic) throws InterruptedException {
         try (Admin admin = Admin.create(adminProperties(config))) {
-            Topics.ensure(admin, tables.stream().map(t -> config.names().tableTopic(config.database(), t.id())).collect(Collectors.toList()),
-                    config.partitionsPerTable(), config.replicationFactor());
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size();
         }
         catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new CaptureFailedException("Cannot create the table topics on Kafka at " + config.bootstrapServers() + ": "
-                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + ". Check kafka.bootstrap and that the cluster is reachable.", e);
+            throw new CaptureFailedException("Cannot describe topic " + topic + " on Kafka at " + config.bootstrapServers() + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }
-        return new CaptureEngine(config, tables, plan);
     }
 
     /**
@@ -115,7 +156,11 @@ public final class CaptureEngine implements AutoCloseable {
         boolean slotExists = SourceSetup.slotExists(c, slot);
         java.util.Optional<CommittedOffset> offset = CommittedOffset.read(adminProperties(config), config.names().offsetsTopic(),
                 config.names().connectorName(config.database()));
-        if (slotExists && offset.isPresent() && !offset.get().initialLoadInProgress()) {
+        if (config.bulkLoad() && slotExists && LoadTopic.completed(adminProperties(config), config.names().loadTopic(config.database()))) {
+            LOG.info("Capture of '{}' resumes streaming from slot {}: its bulk load is complete in Kafka", config.database(), slot);
+            return LoadPlan.RESUME;
+        }
+        if (!config.bulkLoad() && slotExists && offset.isPresent() && !offset.get().initialLoadInProgress()) {
             LOG.info("Capture of '{}' resumes streaming from its committed offset (slot {})", config.database(), slot);
             return LoadPlan.RESUME;
         }
@@ -133,9 +178,20 @@ public final class CaptureEngine implements AutoCloseable {
         return LoadPlan.RESTART;
     }
 
-    /** Starts capturing: the snapshot (unless resuming) and the stream go on in the background. */
+    /**
+     * Starts capturing in the background. A new bulk load first opens its readers in the exported snapshot and releases it; the
+     * stream then starts at the slot's consistent point while the readers copy the tables. Otherwise Debezium's snapshot (unless
+     * resuming) and the stream.
+     */
     public CaptureEngine start() {
-        runner.execute(engine);
+        if (snapshot != null) {
+            Thread t = new Thread(this::runBulkLoad, "pgshift-load-" + config.database());
+            t.setDaemon(true);
+            t.start();
+        }
+        else {
+            runner.execute(engine);
+        }
         if (config.fenceIntervalMs() > 0) {
             heartbeat.scheduleWithFixedDelay(this::writeHeartbeat, config.fenceIntervalMs(), config.fenceIntervalMs(), TimeUnit.MILLISECONDS);
         }
@@ -145,14 +201,73 @@ public final class CaptureEngine implements AutoCloseable {
         return this;
     }
 
+    private void runBulkLoad() {
+        try {
+            BulkLoader bulk = new BulkLoader(config, loadProducer, config.names().loadTopic(config.database()),
+                    partitionCount(config, config.names().loadTopic(config.database())), snapshot.slot() + "@" + snapshot.consistentPoint());
+            loader = bulk;
+            List<LoadChunk> chunks;
+            try {
+                chunks = bulk.open(snapshot, tables);
+            }
+            finally {
+                snapshot.close();
+            }
+            runner.execute(engine);
+            bulkLoaded.complete(bulk.run(chunks));
+        }
+        catch (Exception | Error e) {
+            String why = e.getMessage() != null ? e.getMessage() : e.toString();
+            LOG.error("The bulk load of source database '{}' failed: {}", config.database(), why);
+            CaptureFailedException failure = new CaptureFailedException("The bulk load of source database '" + config.database() + "' failed: " + why
+                    + ". Restarting pgshift starts the load again from a new snapshot.", e);
+            bulkLoaded.completeExceptionally(failure);
+            finished.completeExceptionally(failure);
+        }
+        finally {
+            loadProducer.close(Duration.ofSeconds(30));
+        }
+    }
+
     public LoadPlan loadPlan() {
         return loadPlan;
+    }
+
+    /**
+     * Completes when every part of a new bulk load is in Kafka, followed by its end records; at once when no bulk load runs (resumed,
+     * Debezium's snapshot, or no load). Completes exceptionally when the load failed.
+     */
+    public CompletableFuture<?> bulkLoaded() {
+        return bulkLoaded;
+    }
+
+    /** The load topic, when loads are bulk copies. */
+    public java.util.Optional<String> loadTopic() {
+        return config.bulkLoad() ? java.util.Optional.of(config.names().loadTopic(config.database())) : java.util.Optional.empty();
+    }
+
+    /** Every topic this capture writes: the table topics and the load topic. */
+    public List<String> allTopics() {
+        List<String> all = new java.util.ArrayList<>(topics().values());
+        loadTopic().ifPresent(all::add);
+        return all;
     }
 
     static Map<String, Object> adminProperties(CaptureConfig config) {
         Map<String, Object> p = new java.util.HashMap<>(config.kafkaProperties());
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, config.names().connectorName(config.database()) + ".admin");
+        return p;
+    }
+
+    /** The bulk load's producer: one record per batch (parts are up to partBytes), lz4, idempotent. */
+    private static Map<String, Object> loadProducerProperties(CaptureConfig config) {
+        Map<String, Object> p = producerProperties(config);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, config.names().connectorName(config.database()) + ".load");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, System.getProperty("pgshift.load.compression", "lz4"));
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(config.load().partBytes() + (64 << 10)));
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(64L << 20, 16L * config.load().partBytes())));
         return p;
     }
 
@@ -252,6 +367,13 @@ public final class CaptureEngine implements AutoCloseable {
     @Override
     public void close() {
         heartbeat.shutdownNow();
+        BulkLoader bulk = loader;
+        if (bulk != null) {
+            bulk.cancel();
+        }
+        if (snapshot != null) {
+            snapshot.close();
+        }
         try {
             engine.close();
         }

@@ -64,7 +64,7 @@ public final class DebeziumProperties {
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("topic.prefix", names.connectorName(db));
         p.setProperty("table.include.list", includeList(tables));
-        p.setProperty("snapshot.mode", config.initialLoad() ? "initial" : "no_data");
+        p.setProperty("snapshot.mode", config.initialLoad() && !config.bulkLoad() ? "initial" : "no_data");
         p.setProperty("message.key.columns", messageKeyColumns(tableInfos));
 
         p.setProperty("decimal.handling.mode", "string");

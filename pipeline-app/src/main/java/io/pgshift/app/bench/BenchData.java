@@ -61,9 +61,11 @@ final class BenchData {
 
     /** One JSON object of numbers, booleans and strings, in insertion order. */
     static String json(java.util.Map<String, Object> result) {
-        StringBuilder json = new StringBuilder("{");
-        result.forEach((k, v) -> json.append(json.length() > 1 ? ", " : "").append('"').append(k).append("\": ")
-                .append(v instanceof String s ? "\"" + s.replace("\"", "\\\"") + "\"" : v));
-        return json.append('}').toString();
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(result).replace(",\"", ", \"").replace("\":", "\": ");
+        }
+        catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

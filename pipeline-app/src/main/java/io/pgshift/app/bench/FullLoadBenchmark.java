@@ -53,10 +53,13 @@ public final class FullLoadBenchmark {
         result.put("rows", rows);
         result.put("source_mb", BenchData.round(bytes / 1e6));
 
-        double copyBinary = copyPipe(servers, db, "binary");
-        double copyText = copyPipe(servers, db, "text");
-        double nativeSync = nativeInitialSync(servers, db);
+        boolean onlyPgshift = "pgshift".equals(System.getenv("BENCH_ONLY"));
+        double copyBinary = onlyPgshift ? Double.NaN : copyPipe(servers, db, "binary");
+        double copyText = onlyPgshift ? Double.NaN : copyPipe(servers, db, "text");
+        double nativeSync = onlyPgshift ? Double.NaN : nativeInitialSync(servers, db);
+        double cpu0 = jvmCpuSeconds();
         double pgshift = pgshiftLoad(servers, db);
+        double pgshiftCpu = jvmCpuSeconds() - cpu0;
 
         result.put("copy_binary_seconds", BenchData.round(copyBinary));
         result.put("copy_binary_rows_per_s", Math.round(rows / copyBinary));
@@ -66,6 +69,7 @@ public final class FullLoadBenchmark {
         result.put("native_initial_sync_rows_per_s", Math.round(rows / nativeSync));
         result.put("pgshift_seconds", BenchData.round(pgshift));
         result.put("pgshift_rows_per_s", Math.round(rows / pgshift));
+        result.put("pgshift_jvm_cpu_seconds", BenchData.round(pgshiftCpu));
         result.put("ratio_pgshift_to_copy_binary", BenchData.round(copyBinary / pgshift));
         result.put("ratio_pgshift_to_native_initial_sync", BenchData.round(nativeSync / pgshift));
         try (Connection s = servers.source().connect(db); Connection t = servers.target().connect(db)) {
@@ -142,17 +146,69 @@ public final class FullLoadBenchmark {
                 "databases:", "  - { source: " + db + " }",
                 "tables: { include: [\"public.*\"] }",
                 "kafka: { bootstrap: \"" + servers.bootstrapServers() + "\" }",
-                "workDir: \"" + work + "\"", "");
+                "workDir: \"" + work + "\"", java.util.Objects.requireNonNullElse(System.getenv("BENCH_CONFIG"), ""), "");
         MigrationConfig config = new MigrationConfigLoader(System::getenv).parse(yaml, "fullload");
         io.pgshift.app.schema.SchemaMigrator.ensureDatabase(config.target(), db);
         new io.pgshift.app.schema.SchemaMigrator(config.source(), db, config.target(), db, config.tables(), work)
                 .apply(io.pgshift.app.schema.SchemaSection.PRE_DATA);
+        ThreadCpu sampler = ThreadCpu.start();
         long t0 = System.nanoTime();
         try (Pipeline pipeline = Pipeline.start(config, new PipelineOptions(false, true, false))) {
             pipeline.loaded().get(1, TimeUnit.HOURS);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            sampler.stop();
             pipeline.awaitCaughtUp(Duration.ofMinutes(10));
             return seconds;
+        }
+    }
+
+    /** CPU time of this JVM's threads during a phase, by thread name (numbers stripped), for {@code BENCH_THREADS=1}. */
+    private static final class ThreadCpu {
+        private final Map<Long, String> names = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<Long, Long> first = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<Long, Long> last = new java.util.concurrent.ConcurrentHashMap<>();
+        private volatile boolean running = true;
+
+        static ThreadCpu start() {
+            ThreadCpu t = new ThreadCpu();
+            if (System.getenv("BENCH_THREADS") != null) {
+                Thread s = new Thread(t::sample, "bench-sampler");
+                s.setDaemon(true);
+                s.start();
+            }
+            return t;
+        }
+
+        private void sample() {
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            while (running) {
+                for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+                    if (info == null) {
+                        continue;
+                    }
+                    long cpu = mx.getThreadCpuTime(info.getThreadId());
+                    names.put(info.getThreadId(), info.getThreadName().replaceAll("\\d+", "#"));
+                    first.putIfAbsent(info.getThreadId(), cpu);
+                    last.put(info.getThreadId(), cpu);
+                }
+                try {
+                    Thread.sleep(100);
+                }
+                catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        void stop() {
+            running = false;
+            if (names.isEmpty()) {
+                return;
+            }
+            Map<String, Long> byName = new java.util.TreeMap<>();
+            last.forEach((id, cpu) -> byName.merge(names.get(id), (cpu - first.get(id)) / 1_000_000, Long::sum));
+            byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(25)
+                    .forEach(e -> System.err.println("cpu ms " + e.getValue() + "\t" + e.getKey()));
         }
     }
 
@@ -164,6 +220,11 @@ public final class FullLoadBenchmark {
             BenchData.createTables(c, false);
         }
         return name;
+    }
+
+    /** CPU time this JVM used so far (broker included), in seconds. */
+    private static double jvmCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
     }
 
     /** VmHWM of this JVM (PostgreSQL runs in processes of its own; the Kafka broker runs in this JVM). */

@@ -12,7 +12,18 @@ import io.pgshift.core.TableSelection;
 /** A validated {@code migration.yaml}, with typed accessors. Built by {@link MigrationConfigLoader}. */
 public record MigrationConfig(String name, PgEndpoint source, PgEndpoint target, List<DatabaseMapping> databases, TableSelection tables,
                               Kafka kafka, Path workDir, long heartbeatIntervalMs, int maxBatchRecords, int applyWorkers,
-                              Map<String, String> debezium, int longTransactionSeconds, Coordination coordination) {
+                              Map<String, String> debezium, int longTransactionSeconds, Coordination coordination, Load load) {
+
+    /**
+     * How the initial load runs.
+     *
+     * @param method             "copy" (pgshift's bulk snapshot) or "debezium" (Debezium's snapshot, as row events)
+     * @param readers            source connections copying in parallel
+     * @param chunkMegabytes     table data per chunk
+     * @param slotWalWarnMegabytes a warning past this much source WAL held back by the slot during the load
+     */
+    public record Load(String method, int readers, int chunkMegabytes, int slotWalWarnMegabytes) {
+    }
 
     /**
      * The coordinator: its HTTP status server, when it calls the migration ready to cut over, how often it publishes status.

@@ -70,6 +70,21 @@ public final class MigrationConfigDef {
         add(ConfigKey.section("capture", OBJECT, "The capture of changes on the source."));
         add(ConfigKey.optional("capture.heartbeatIntervalMs", INT, "10000", "How often a heartbeat row is written to pgshift.fence on the"
                 + " source, which keeps the slot advancing on an idle database; 0 turns it off.", "10000", range(0, 3_600_000)));
+        add(ConfigKey.section("load", OBJECT, "The initial load of the tables' rows."));
+        add(ConfigKey.optional("load.method", STRING, "copy", "'copy': pgshift's bulk snapshot. It creates the replication slot with an exported"
+                + " snapshot, parallel readers COPY the tables out of it in chunks, the chunks travel as COPY data on the topic"
+                + " pgshift.<name>.<db>.load, and the applier COPYs them in; changes stream from the slot's consistent point."
+                + " 'debezium': Debezium's own snapshot, one row event per row on the table topics (much slower).", "copy", v -> {
+                    if (!"copy".equals(v) && !"debezium".equals(v)) {
+                        throw new IllegalArgumentException("'" + v + "' is not a load method; use copy or debezium");
+                    }
+                }));
+        add(ConfigKey.optional("load.readers", INT, "4", "Source connections that copy chunks in parallel (method copy).", "4", range(1, 64)));
+        add(ConfigKey.optional("load.chunkMegabytes", INT, "32", "Table data per chunk (method copy). Larger tables are split into key ranges"
+                + " of a single integer primary key, or on PostgreSQL 14 and later into ranges of heap blocks; other tables are one chunk.",
+                "32", range(1, 1_048_576)));
+        add(ConfigKey.optional("load.slotWalWarnMegabytes", INT, "10240", "A warning is logged when the replication slot holds back more"
+                + " source WAL than this while the load runs (the source's disk fills with it).", "10240", range(1, Integer.MAX_VALUE)));
         add(ConfigKey.section("apply", OBJECT, "The applier on the target."));
         add(ConfigKey.optional("apply.maxBatchRecords", INT, "5000", "The most records applied in one target transaction.", "5000",
                 range(1, 1_000_000)));

@@ -111,7 +111,10 @@ public final class MigrationConfigLoader {
                 (Integer) value(root, "check.longTransactionSeconds", "check.longTransactionSeconds"),
                 new MigrationConfig.Coordination((String) value(root, "http.host", "http.host"), (Integer) value(root, "http.port", "http.port"),
                         (Integer) value(root, "cutover.readyMaxPending", "cutover.readyMaxPending"),
-                        (Integer) value(root, "status.publishIntervalMs", "status.publishIntervalMs")));
+                        (Integer) value(root, "status.publishIntervalMs", "status.publishIntervalMs")),
+                new MigrationConfig.Load((String) value(root, "load.method", "load.method"), (Integer) value(root, "load.readers", "load.readers"),
+                        (Integer) value(root, "load.chunkMegabytes", "load.chunkMegabytes"),
+                        (Integer) value(root, "load.slotWalWarnMegabytes", "load.slotWalWarnMegabytes")));
     }
 
     private PgEndpoint endpoint(JsonNode root, String role) {

@@ -47,7 +47,7 @@ final class StatusCollector implements AutoCloseable {
     }
 
     private MigrationStatus.Database database(Pipeline pipeline, Pipeline.Lane lane) throws InterruptedException {
-        Map<TopicPartition, Long> ends = pipeline.endOffsets(List.copyOf(lane.capture().topics().values()));
+        Map<TopicPartition, Long> ends = pipeline.endOffsets(lane.capture().allTopics());
         long pending = Pipeline.pending(lane, ends);
         String slot = config.names().slotName(lane.mapping().source());
         long walBytes = walLag(lane.mapping().source(), slot);

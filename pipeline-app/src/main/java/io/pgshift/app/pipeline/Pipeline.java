@@ -37,6 +37,7 @@ import io.pgshift.sink.StreamGate;
 import io.pgshift.source.CaptureConfig;
 import io.pgshift.source.CaptureEngine;
 import io.pgshift.source.FencePoint;
+import io.pgshift.source.LoadOptions;
 import io.pgshift.source.LoadPlan;
 import io.pgshift.testkit.EmbeddedKafkaBroker;
 
@@ -66,6 +67,11 @@ public final class Pipeline implements AutoCloseable {
     private final ExecutorService appliers = Executors.newCachedThreadPool(r -> new Thread(r, "pgshift-applier"));
     private final ExecutorService loaders = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "pgshift-load-finisher");
+        t.setDaemon(true);
+        return t;
+    });
+    private final java.util.concurrent.ScheduledExecutorService slotWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "pgshift-slot-watch");
         t.setDaemon(true);
         return t;
     });
@@ -136,16 +142,18 @@ public final class Pipeline implements AutoCloseable {
         }
         short rf = config.kafka().embedded() ? 1 : config.kafka().replicationFactor();
         CaptureConfig cc = new CaptureConfig(config.names(), config.source(), db.source(), config.tables(), bootstrap, config.kafka().properties(),
-                config.kafka().partitionsPerTable(), rf, config.debezium(), config.heartbeatIntervalMs(), options.load());
+                config.kafka().partitionsPerTable(), rf, config.debezium(), config.heartbeatIntervalMs(), options.load(), loadOptions(config));
         CaptureEngine capture = CaptureEngine.prepare(cc);
         if (capture.loadPlan() != LoadPlan.RESUME) {
             discardEarlierAttempt(db, capture);
         }
         boolean postDataPending = options.postData() && !schema.postDataDone();
-        StreamGate gate = postDataPending ? StreamGate.closed() : StreamGate.alwaysOpen();
+        // Changes wait until the load is applied: those of a bulk load travel on the load topic, apart from the changes, so only the gate
+        // keeps a change from reaching a row before the row's chunk does; and until post-data gave the target its keys.
+        StreamGate gate = postDataPending || capture.loadTopic().isPresent() ? StreamGate.closed() : StreamGate.alwaysOpen();
         capture.start();
         ApplierStats stats = new ApplierStats();
-        ApplierConfig ac = new ApplierConfig(config.target(), db.target(), new ArrayList<>(capture.topics().values()),
+        ApplierConfig ac = new ApplierConfig(config.target(), db.target(), capture.allTopics(),
                 config.names().applierGroup(db.target()), bootstrap, config.kafka().properties(), config.maxBatchRecords(),
                 config.source(), db.source(), config.applyWorkers());
         KafkaApplierLoop applier = new KafkaApplierLoop(ac, stats, gate);
@@ -153,6 +161,47 @@ public final class Pipeline implements AutoCloseable {
         Lane lane = new Lane(db, capture, applier, stats, java.time.Instant.now(), new CompletableFuture<>());
         lanes.add(lane);
         loaders.execute(() -> finishLoad(lane, postDataPending ? schema : null, gate));
+        if (options.load() && capture.loadPlan() != LoadPlan.RESUME) {
+            watchSlot(lane);
+        }
+    }
+
+    static LoadOptions loadOptions(MigrationConfig config) {
+        MigrationConfig.Load load = config.load();
+        return new LoadOptions("debezium".equals(load.method()) ? LoadOptions.Method.DEBEZIUM : LoadOptions.Method.COPY, load.readers(),
+                (long) load.chunkMegabytes() << 20, 1 << 20, config.applyWorkers(), (long) load.slotWalWarnMegabytes() << 20);
+    }
+
+    /**
+     * While the lane's load runs, checks every 10 s how much source WAL its slot holds back, and warns past the threshold (then again at
+     * every doubling): the source keeps that WAL on disk until the slot moves on.
+     */
+    private void watchSlot(Lane lane) {
+        long threshold = (long) config.load().slotWalWarnMegabytes() << 20;
+        String slot = config.names().slotName(lane.mapping().source());
+        long[] next = {threshold};
+        java.util.concurrent.ScheduledFuture<?> task = slotWatch.scheduleWithFixedDelay(() -> {
+            try (java.sql.Connection c = config.source().connect(lane.mapping().source(), "pgshift-slot-watch");
+                 java.sql.PreparedStatement ps = c.prepareStatement(
+                         "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, slot);
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getLong(1) >= next[0]) {
+                        LOG.warn("Replication slot {} of source database '{}' holds back {} MB of WAL while the load runs (load.slotWalWarnMegabytes is {}):"
+                                + " the source keeps it on disk until the load is applied and streaming moves the slot on. Watch the source's free"
+                                + " disk space; if it runs short, stop pgshift, drop the slot with pgshift cleanup, and start again later.",
+                                slot, lane.mapping().source(), rs.getLong(1) >> 20, config.load().slotWalWarnMegabytes());
+                        while (next[0] <= rs.getLong(1)) {
+                            next[0] *= 2;
+                        }
+                    }
+                }
+            }
+            catch (java.sql.SQLException | RuntimeException e) {
+                LOG.debug("Checking the WAL held by slot {}: {}", slot, e.getMessage());
+            }
+        }, 10, 10, TimeUnit.SECONDS);
+        lane.loaded().whenComplete((t, e) -> task.cancel(false));
     }
 
     /**
@@ -189,6 +238,10 @@ public final class Pipeline implements AutoCloseable {
      * at that moment, or be held by the gate at its first change (every snapshot record comes before it).
      */
     private void awaitLoadApplied(Lane lane) throws InterruptedException, SQLException, ExecutionException {
+        if (lane.capture().loadTopic().isPresent()) {
+            awaitBulkLoadApplied(lane, lane.capture().loadTopic().get());
+            return;
+        }
         lane.capture().fence().get();
         Map<TopicPartition, Long> ends = endOffsets(new ArrayList<>(lane.capture().topics().values()));
         while (true) {
@@ -205,6 +258,25 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * Proves a bulk load is applied: once every part is in Kafka (with the end records), the applier must reach the end of every partition
+     * of the load topic. Changes wait behind the gate meanwhile; none of them is in the load topic.
+     */
+    private void awaitBulkLoadApplied(Lane lane, String loadTopic) throws InterruptedException, ExecutionException {
+        lane.capture().bulkLoaded().get();
+        Map<TopicPartition, Long> ends = endOffsets(List.of(loadTopic));
+        while (true) {
+            Map<TopicPartition, Long> applied = lane.applier().appliedOffsets();
+            if (ends.entrySet().stream().allMatch(e -> applied.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
+                return;
+            }
+            if (lane.applier().finished().isDone() || lane.capture().finished().isDone()) {
+                throw new IllegalStateException("The capture or the applier of '" + lane.mapping().source() + "' stopped before the load was applied");
+            }
+            Thread.sleep(20);
+        }
+    }
+
     /** Completes when every database's full load is applied and its post-data section is in: changes are being applied everywhere. */
     public CompletableFuture<Void> loaded() {
         return CompletableFuture.allOf(lanes.stream().map(Lane::loaded).toArray(CompletableFuture[]::new));
@@ -215,7 +287,7 @@ public final class Pipeline implements AutoCloseable {
      * watermarks move past them, and target tables that attempt wrote to are emptied, in one transaction.
      */
     private void discardEarlierAttempt(MigrationConfig.DatabaseMapping db, CaptureEngine capture) throws SQLException, InterruptedException {
-        Map<TopicPartition, Long> ends = endOffsets(new ArrayList<>(capture.topics().values()));
+        Map<TopicPartition, Long> ends = endOffsets(capture.allTopics());
         Map<PartitionRef, Long> floors = ends.entrySet().stream()
                 .collect(Collectors.toMap(e -> new PartitionRef(e.getKey().topic(), e.getKey().partition()), Map.Entry::getValue));
         try (ChangeApplier applier = new ChangeApplier(config.target(), db.target(), "pgshift-load-reset", new ApplierStats(), java.time.Clock.systemUTC())) {
@@ -274,7 +346,7 @@ public final class Pipeline implements AutoCloseable {
             catch (ExecutionException e) {
                 throw new IllegalStateException("Capture of '" + lane.mapping().source() + "' failed: " + e.getCause().getMessage(), e.getCause());
             }
-            Map<TopicPartition, Long> ends = endOffsets(lane.capture().topics().values().stream().collect(Collectors.toList()));
+            Map<TopicPartition, Long> ends = endOffsets(lane.capture().allTopics());
             LOG.debug("Fence {} of '{}' at {}: waiting for the applier to reach {}", fence.fenceId(), fence.database(), fence.lsn(), ends);
             while (pending(lane, ends) > 0) {
                 failure().ifPresent(f -> {
@@ -356,6 +428,7 @@ public final class Pipeline implements AutoCloseable {
         }
         streamingStopped = true;
         loaders.shutdownNow();
+        slotWatch.shutdownNow();
         for (Lane lane : lanes) {
             lane.capture().close();
         }

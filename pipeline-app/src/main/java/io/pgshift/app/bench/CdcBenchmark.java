@@ -1,0 +1,175 @@
+package io.pgshift.app.bench;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.pgshift.app.config.MigrationConfig;
+import io.pgshift.app.config.MigrationConfigLoader;
+import io.pgshift.app.pipeline.Pipeline;
+import io.pgshift.core.TableSelection;
+import io.pgshift.core.validation.TableComparator;
+import io.pgshift.sink.ApplierStats;
+import io.pgshift.testkit.TestServers;
+
+/**
+ * {@code bench/cdc}: change apply, pgshift against a native subscription, on the same servers and the same backlog. pgbench's tables
+ * (scale 10 by default) are migrated by pgshift and by a native subscription; both are stopped (pgshift's process pipeline closed, the
+ * subscription disabled; both slots keep the WAL); {@code pgbench -c 4 -j 2 -T 60} builds the backlog, then a marker update closes it.
+ * Each is started again in turn and timed until the marker is on its target. Then, with pgshift running, a second pgbench run of the
+ * same length measures end-to-end latency (source commit to target commit) while it runs. Prints one JSON object.
+ */
+public final class CdcBenchmark {
+
+    private CdcBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int scale = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("cdc");
+        try (Connection c = servers.source().connect(db)) {
+            BenchData.fill(c, scale, 0);
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        String nativeDb = db + "_native";
+        try (Connection t = servers.target().connect("postgres"); Statement st = t.createStatement()) {
+            st.execute("CREATE DATABASE " + nativeDb);
+        }
+        try (Connection t = servers.target().connect(nativeDb)) {
+            BenchData.createTables(t, true);
+        }
+        try (Connection s = servers.source().connect(db); Statement st = s.createStatement()) {
+            st.execute("CREATE PUBLICATION bench_cdc FOR TABLE " + String.join(", ", BenchData.TABLES));
+        }
+        try (Connection t = servers.target().connect(nativeDb); Statement st = t.createStatement()) {
+            st.execute("CREATE SUBSCRIPTION bench_cdc CONNECTION 'host=127.0.0.1 port=" + servers.source().port() + " dbname=" + db
+                    + " user=postgres' PUBLICATION bench_cdc");
+            awaitTrue(t, "SELECT count(*) FILTER (WHERE srsubstate = 'r') = " + BenchData.TABLES.size() + " FROM pg_subscription_rel");
+            st.execute("ALTER SUBSCRIPTION bench_cdc DISABLE");
+            awaitTrue(t, "SELECT count(*) = 0 FROM pg_stat_subscription WHERE subname = 'bench_cdc' AND pid IS NOT NULL");
+        }
+
+        MigrationConfig config = config(servers, db);
+        try (Pipeline pipeline = Pipeline.start(config)) {
+            pipeline.loaded().get(30, TimeUnit.MINUTES);
+            pipeline.awaitCaughtUp(Duration.ofMinutes(10));
+        }
+
+        // The backlog, built while both are stopped.
+        long transactions = pgbench(servers, db, seconds);
+        String marker = mark(servers, db, "backlog");
+        result.put("backlog_pgbench_transactions", transactions);
+        result.put("backlog_row_changes", transactions * 4);
+
+        long t0 = System.nanoTime();
+        try (Connection t = servers.target().connect(nativeDb); Statement st = t.createStatement()) {
+            st.execute("ALTER SUBSCRIPTION bench_cdc ENABLE");
+            awaitMarker(t, marker);
+            double nativeSeconds = (System.nanoTime() - t0) / 1e9;
+            st.execute("ALTER SUBSCRIPTION bench_cdc DISABLE");
+            result.put("native_catch_up_seconds", BenchData.round(nativeSeconds));
+            result.put("native_row_changes_per_s", Math.round(transactions * 4 / nativeSeconds));
+        }
+
+        t0 = System.nanoTime();
+        try (Pipeline pipeline = Pipeline.start(config); Connection t = servers.target().connect(db)) {
+            awaitMarker(t, marker);
+            double pgshiftSeconds = (System.nanoTime() - t0) / 1e9;
+            result.put("pgshift_catch_up_seconds", BenchData.round(pgshiftSeconds));
+            result.put("pgshift_row_changes_per_s", Math.round(transactions * 4 / pgshiftSeconds));
+            result.put("ratio_pgshift_to_native_catch_up", BenchData.round((Double) result.get("native_catch_up_seconds") / pgshiftSeconds));
+
+            // Live: pgbench runs while pgshift streams.
+            pipeline.awaitCaughtUp(Duration.ofMinutes(10));
+            ApplierStats stats = pipeline.lanes().get(0).stats();
+            stats.resetLatencies();
+            long live = pgbench(servers, db, seconds);
+            pipeline.awaitCaughtUp(Duration.ofMinutes(10));
+            result.put("live_pgbench_transactions", live);
+            result.put("live_pgbench_tps", Math.round((double) live / seconds));
+            result.put("live_changes_measured", stats.latencyCount());
+            result.put("live_latency_p50_ms", stats.latencyQuantileMs(0.50));
+            result.put("live_latency_p99_ms", stats.latencyQuantileMs(0.99));
+            result.put("live_latency_max_ms", stats.latencyQuantileMs(1.0));
+        }
+        try (Connection s = servers.source().connect(db); Connection t = servers.target().connect(db)) {
+            result.put("target_equals_source", TableComparator.compare(s, t, TableSelection.all()).mismatches().isEmpty());
+        }
+        result.put("machine_cores", Runtime.getRuntime().availableProcessors());
+        System.out.println(BenchData.json(result));
+        System.exit(0);
+    }
+
+    private static MigrationConfig config(TestServers servers, String db) throws java.io.IOException {
+        Path work = servers.newFolder("cdc");
+        String yaml = String.join("\n",
+                "name: cdc_" + db.replaceAll("[^a-z0-9]", ""),
+                "source: { host: 127.0.0.1, port: " + servers.source().port() + ", user: postgres }",
+                "target: { host: 127.0.0.1, port: " + servers.target().port() + ", user: postgres }",
+                "databases:", "  - { source: " + db + " }",
+                "tables: { include: [\"public.*\"] }",
+                "kafka: { bootstrap: \"" + servers.bootstrapServers() + "\" }",
+                "workDir: \"" + work + "\"", java.util.Objects.requireNonNullElse(System.getenv("BENCH_CONFIG"), ""), "");
+        return new MigrationConfigLoader(System::getenv).parse(yaml, "cdc");
+    }
+
+    /** Runs {@code pgbench -n -c 4 -j 2 -T seconds} (TPC-B-like) on the source; returns the transactions it processed. */
+    private static long pgbench(TestServers servers, String db, int seconds) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("pgbench", "-n", "-c", "4", "-j", "2", "-T", Integer.toString(seconds), "-h", "127.0.0.1", "-p",
+                Integer.toString(servers.source().port()), "-U", "postgres", db));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("pgbench failed: " + out);
+        }
+        Matcher m = Pattern.compile("number of transactions actually processed: (\\d+)").matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("pgbench printed no transaction count: " + out);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    /** A last source transaction after the backlog: the target has applied everything once it shows this value. */
+    private static String mark(TestServers servers, String db, String what) throws SQLException {
+        String marker = what + "-" + System.nanoTime();
+        try (Connection s = servers.source().connect(db); Statement st = s.createStatement()) {
+            st.execute("UPDATE pgbench_branches SET filler = '" + marker + "' WHERE bid = 1");
+        }
+        return marker;
+    }
+
+    private static void awaitMarker(Connection t, String marker) throws Exception {
+        awaitTrue(t, "SELECT count(*) > 0 FROM pgbench_branches WHERE bid = 1 AND filler = '" + marker + "'");
+    }
+
+    private static void awaitTrue(Connection c, String sql) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+        try (Statement st = c.createStatement()) {
+            while (System.nanoTime() < deadline) {
+                try (ResultSet rs = st.executeQuery(sql)) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        return;
+                    }
+                }
+                catch (SQLException e) {
+                    // the table may not exist yet on the target
+                }
+                Thread.sleep(20);
+            }
+        }
+        throw new IllegalStateException("Timed out waiting for: " + sql);
+    }
+}

@@ -267,7 +267,7 @@ public final class CaptureEngine implements AutoCloseable {
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, System.getProperty("pgshift.load.compression", "lz4"));
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(config.load().partBytes() + (64 << 10)));
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(64L << 20, 16L * config.load().partBytes())));
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(32L << 20, 16L * config.load().partBytes())));
         return p;
     }
 

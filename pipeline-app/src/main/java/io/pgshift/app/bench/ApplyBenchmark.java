@@ -35,15 +35,7 @@ public final class ApplyBenchmark {
         try (Connection c = servers.source().connect(db)) {
             BenchData.fill(c, scale, mixedRows);
         }
-        String yaml = String.join("\n",
-                "name: bench_" + db.replaceAll("[^a-z0-9]", ""),
-                "source: { host: 127.0.0.1, port: " + servers.source().port() + ", user: postgres }",
-                "target: { host: 127.0.0.1, port: " + servers.target().port() + ", user: postgres }",
-                "databases:", "  - { source: " + db + " }",
-                "tables: { include: [\"public.*\"] }",
-                "kafka: { bootstrap: \"" + servers.bootstrapServers() + "\" }",
-                "workDir: \"" + servers.newFolder("bench") + "\"", "");
-        MigrationConfig config = new MigrationConfigLoader(System::getenv).parse(yaml, "bench");
+        MigrationConfig config = BenchData.config(servers, "bench", db, servers.newFolder("bench"));
         Map<String, Object> result = new LinkedHashMap<>();
         long loadStart = System.nanoTime();
         try (Pipeline pipeline = Pipeline.start(config)) {

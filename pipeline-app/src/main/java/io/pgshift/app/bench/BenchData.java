@@ -55,6 +55,22 @@ final class BenchData {
         }
     }
 
+    /**
+     * A migration of database {@code db} between the test servers, its work directory {@code work}; lines of the environment variable
+     * {@code BENCH_CONFIG} (YAML, for example {@code load: { readers: 2 }}) are added, to try settings.
+     */
+    static io.pgshift.app.config.MigrationConfig config(io.pgshift.testkit.TestServers servers, String prefix, String db, java.nio.file.Path work) {
+        String yaml = String.join("\n",
+                "name: " + prefix + "_" + db.replaceAll("[^a-z0-9]", ""),
+                "source: { host: 127.0.0.1, port: " + servers.source().port() + ", user: postgres }",
+                "target: { host: 127.0.0.1, port: " + servers.target().port() + ", user: postgres }",
+                "databases:", "  - { source: " + db + " }",
+                "tables: { include: [\"public.*\"] }",
+                "kafka: { bootstrap: \"" + servers.bootstrapServers() + "\" }",
+                "workDir: \"" + work + "\"", java.util.Objects.requireNonNullElse(System.getenv("BENCH_CONFIG"), ""), "");
+        return new io.pgshift.app.config.MigrationConfigLoader(System::getenv).parse(yaml, prefix);
+    }
+
     static double round(double v) {
         return Math.round(v * 100) / 100.0;
     }

@@ -114,15 +114,7 @@ public final class CdcBenchmark {
 
     private static MigrationConfig config(TestServers servers, String db) throws java.io.IOException {
         Path work = servers.newFolder("cdc");
-        String yaml = String.join("\n",
-                "name: cdc_" + db.replaceAll("[^a-z0-9]", ""),
-                "source: { host: 127.0.0.1, port: " + servers.source().port() + ", user: postgres }",
-                "target: { host: 127.0.0.1, port: " + servers.target().port() + ", user: postgres }",
-                "databases:", "  - { source: " + db + " }",
-                "tables: { include: [\"public.*\"] }",
-                "kafka: { bootstrap: \"" + servers.bootstrapServers() + "\" }",
-                "workDir: \"" + work + "\"", java.util.Objects.requireNonNullElse(System.getenv("BENCH_CONFIG"), ""), "");
-        return new MigrationConfigLoader(System::getenv).parse(yaml, "cdc");
+        return BenchData.config(servers, "cdc", db, work);
     }
 
     /** Runs {@code pgbench -n -c 4 -j 2 -T seconds} (TPC-B-like) on the source; returns the transactions it processed. */

@@ -139,15 +139,7 @@ public final class FullLoadBenchmark {
     /** pgshift's pipeline from its start (pre-data applied first, not timed) until the load is proven applied, in seconds. */
     private static double pgshiftLoad(TestServers servers, String db) throws Exception {
         Path work = servers.newFolder("fullload");
-        String yaml = String.join("\n",
-                "name: full_" + db.replaceAll("[^a-z0-9]", ""),
-                "source: { host: 127.0.0.1, port: " + servers.source().port() + ", user: postgres }",
-                "target: { host: 127.0.0.1, port: " + servers.target().port() + ", user: postgres }",
-                "databases:", "  - { source: " + db + " }",
-                "tables: { include: [\"public.*\"] }",
-                "kafka: { bootstrap: \"" + servers.bootstrapServers() + "\" }",
-                "workDir: \"" + work + "\"", java.util.Objects.requireNonNullElse(System.getenv("BENCH_CONFIG"), ""), "");
-        MigrationConfig config = new MigrationConfigLoader(System::getenv).parse(yaml, "fullload");
+        MigrationConfig config = BenchData.config(servers, "full", db, work);
         io.pgshift.app.schema.SchemaMigrator.ensureDatabase(config.target(), db);
         new io.pgshift.app.schema.SchemaMigrator(config.source(), db, config.target(), db, config.tables(), work)
                 .apply(io.pgshift.app.schema.SchemaSection.PRE_DATA);

@@ -60,6 +60,7 @@ public final class CaptureEngine implements AutoCloseable {
     private final ExportedSnapshot snapshot;
     private final CompletableFuture<BulkLoader.Summary> bulkLoaded = new CompletableFuture<>();
     private volatile BulkLoader loader;
+    private int loadPartitions;
     private final Map<Long, CompletableFuture<FencePoint>> pendingFences = new ConcurrentHashMap<>();
     private volatile FencePoint lastFence;
 
@@ -128,7 +129,9 @@ public final class CaptureEngine implements AutoCloseable {
             String slot = config.names().slotName(config.database());
             BulkLoader.publishMarkers(producer, topic, partitions, io.pgshift.core.load.LoadPart.marker(io.pgshift.core.load.LoadPart.Type.START, slot));
             ExportedSnapshot snapshot = ExportedSnapshot.create(config.source(), config.database(), slot);
-            return new CaptureEngine(config, tables, plan, producer, snapshot);
+            CaptureEngine engine = new CaptureEngine(config, tables, plan, producer, snapshot);
+            engine.loadPartitions = partitions;
+            return engine;
         }
         catch (SQLException | RuntimeException | InterruptedException e) {
             producer.close(Duration.ZERO);
@@ -136,9 +139,21 @@ public final class CaptureEngine implements AutoCloseable {
         }
     }
 
+    /** The partitions of the load topic (it may have been created with another count by an earlier run); waits for a new topic's metadata. */
     private static int partitionCount(CaptureConfig config, String topic) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try (Admin admin = Admin.create(adminProperties(config))) {
-            return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size();
+            while (true) {
+                try {
+                    return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size();
+                }
+                catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(100); // a topic just created: the broker's metadata does not have it yet
+                }
+            }
         }
         catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new CaptureFailedException("Cannot describe topic " + topic + " on Kafka at " + config.bootstrapServers() + ": "
@@ -203,8 +218,8 @@ public final class CaptureEngine implements AutoCloseable {
 
     private void runBulkLoad() {
         try {
-            BulkLoader bulk = new BulkLoader(config, loadProducer, config.names().loadTopic(config.database()),
-                    partitionCount(config, config.names().loadTopic(config.database())), snapshot.slot() + "@" + snapshot.consistentPoint());
+            BulkLoader bulk = new BulkLoader(config, loadProducer, config.names().loadTopic(config.database()), loadPartitions,
+                    snapshot.slot() + "@" + snapshot.consistentPoint());
             loader = bulk;
             List<LoadChunk> chunks;
             try {

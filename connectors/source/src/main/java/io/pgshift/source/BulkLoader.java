@@ -217,11 +217,6 @@ final class BulkLoader {
         }
     }
 
-    /** Rows moved so far (acknowledged by Kafka). */
-    long rows() {
-        return rows.get();
-    }
-
     /** Stops the readers (their current COPY is cancelled). */
     void cancel() {
         cancelled = true;

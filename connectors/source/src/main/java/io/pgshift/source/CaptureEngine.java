@@ -60,12 +60,13 @@ public final class CaptureEngine implements AutoCloseable {
     private final ExportedSnapshot snapshot;
     private final CompletableFuture<BulkLoader.Summary> bulkLoaded = new CompletableFuture<>();
     private volatile BulkLoader loader;
-    private int loadPartitions;
+    private final int loadPartitions;
     private final Map<Long, CompletableFuture<FencePoint>> pendingFences = new ConcurrentHashMap<>();
     private volatile FencePoint lastFence;
 
     private CaptureEngine(CaptureConfig config, List<TableInfo> tables, LoadPlan loadPlan, KafkaProducer<byte[], byte[]> loadProducer,
-                          ExportedSnapshot snapshot) {
+                          ExportedSnapshot snapshot, int loadPartitions) {
+        this.loadPartitions = loadPartitions;
         this.config = config;
         this.tables = List.copyOf(tables);
         this.loadPlan = loadPlan;
@@ -119,7 +120,7 @@ public final class CaptureEngine implements AutoCloseable {
             plan = decideLoad(c, config);
         }
         if (!config.bulkLoad() || plan == LoadPlan.RESUME) {
-            return new CaptureEngine(config, tables, plan, null, null);
+            return new CaptureEngine(config, tables, plan, null, null, 0);
         }
         // A new bulk load: its start record on every partition of the load topic, then the slot with its exported snapshot.
         String topic = config.names().loadTopic(config.database());
@@ -129,9 +130,7 @@ public final class CaptureEngine implements AutoCloseable {
             String slot = config.names().slotName(config.database());
             BulkLoader.publishMarkers(producer, topic, partitions, io.pgshift.core.load.LoadPart.marker(io.pgshift.core.load.LoadPart.Type.START, slot));
             ExportedSnapshot snapshot = ExportedSnapshot.create(config.source(), config.database(), slot);
-            CaptureEngine engine = new CaptureEngine(config, tables, plan, producer, snapshot);
-            engine.loadPartitions = partitions;
-            return engine;
+            return new CaptureEngine(config, tables, plan, producer, snapshot, partitions);
         }
         catch (SQLException | RuntimeException | InterruptedException e) {
             producer.close(Duration.ZERO);
@@ -280,7 +279,6 @@ public final class CaptureEngine implements AutoCloseable {
         Map<String, Object> p = producerProperties(config);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, config.names().connectorName(config.database()) + ".load");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, System.getProperty("pgshift.load.compression", "lz4"));
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(config.load().partBytes() + (64 << 10)));
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(32L << 20, 16L * config.load().partBytes())));
         return p;

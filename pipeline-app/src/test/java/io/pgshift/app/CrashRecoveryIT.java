@@ -85,15 +85,9 @@ class CrashRecoveryIT {
 
         Ledger writer = Ledger.start(servers.source().endpoint("source"), db);
         try {
-            Process first = startPipeline(config, work.resolve("run1.log"));
-            await("a load reader copying").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(10))
-                    .until(() -> {
-                        assertThat(first.isAlive()).as("pipeline process alive; log in %s", work.resolve("run1.log")).isTrue();
-                        return sourceCount(servers, db, "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgshift-load-%'"
-                                + " AND state = 'active' AND query LIKE 'COPY%'") > 0;
-                    });
-            first.destroyForcibly();
-            assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            runAndKillWhen(config, work, "a load reader copying", Duration.ofMillis(10),
+                    () -> sourceCount(servers, db, "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgshift-load-%'"
+                            + " AND state = 'active' AND query LIKE 'COPY%'") > 0);
             assertThat(Files.readString(work.resolve("run1.log"))).as("killed before the load was complete in Kafka").doesNotContain("is in Kafka");
             assertThat(count(servers, db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'pgshift' AND tablename = 'apply_progress'") == 0
                     || count(servers, db, "SELECT count(*) FROM pgshift.apply_progress WHERE source_lsn IS NOT NULL") == 0)
@@ -126,14 +120,8 @@ class CrashRecoveryIT {
             try (Statement st = lock.createStatement()) {
                 st.execute("LOCK TABLE accounts IN SHARE MODE"); // reads go on (the checks), writes wait
             }
-            Process first = startPipeline(config, work.resolve("run1.log"));
-            await("the whole load in Kafka").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> {
-                        assertThat(first.isAlive()).as("pipeline process alive; log in %s", work.resolve("run1.log")).isTrue();
-                        return Files.readString(work.resolve("run1.log")).contains("is in Kafka");
-                    });
-            first.destroyForcibly();
-            assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            runAndKillWhen(config, work, "the whole load in Kafka", Duration.ofMillis(100),
+                    () -> Files.readString(work.resolve("run1.log")).contains("is in Kafka"));
             lock.rollback();
             assertThat(count(servers, db, "SELECT count(*) FROM accounts")).as("accounts not loaded in the first run").isZero();
 
@@ -217,6 +205,18 @@ class CrashRecoveryIT {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    /** Runs the pipeline (log run1.log) until {@code moment} holds while it lives, then kills it with SIGKILL. */
+    private static void runAndKillWhen(Path config, Path work, String alias, Duration poll, java.util.concurrent.Callable<Boolean> moment)
+            throws Exception {
+        Process first = startPipeline(config, work.resolve("run1.log"));
+        await(alias).atMost(Duration.ofMinutes(3)).pollInterval(poll).until(() -> {
+            assertThat(first.isAlive()).as("pipeline process alive; log in %s", work.resolve("run1.log")).isTrue();
+            return moment.call();
+        });
+        first.destroyForcibly();
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }
 
     static long sourceCount(TestServers servers, String db, String sql) throws Exception {

@@ -93,7 +93,14 @@ final class MigrateCommand implements Callable<Integer> {
             spec.commandLine().getOut().println("Status page: http://" + cfg.coordination().httpHost() + ":" + coordinator.httpPort() + "/");
             spec.commandLine().getOut().flush();
         }
-        boolean announced = false;
+        // Announced the moment the cutover completes (not at the next poll), so a stop right after it still finds it said.
+        coordinator.completion().thenAccept(report -> {
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            out.println(report.summary());
+            out.println("Cutover completed: point the applications at the target. Streaming has stopped; the status"
+                    + " page stays up until you stop this process (Ctrl-C).");
+            out.flush();
+        });
         try (ProgressReporter progress = ProgressReporter.start(coordinator::status, Duration.ofSeconds(10))) {
             while (!stopped.await(1, TimeUnit.SECONDS)) {
                 Pipeline pipeline = coordinator.pipeline();
@@ -109,13 +116,6 @@ final class MigrateCommand implements Callable<Integer> {
                     spec.commandLine().getOut().println("Load applied and post-data in (--skip-streaming). The replication slot keeps the changes"
                             + " made since; run 'pgshift migrate' again to stream them.");
                     return 0;
-                }
-                if (coordinator.completion().isDone() && !announced) {
-                    announced = true;
-                    spec.commandLine().getOut().println(coordinator.completion().join().summary());
-                    spec.commandLine().getOut().println("Cutover completed: point the applications at the target. Streaming has stopped; the status"
-                            + " page stays up until you stop this process (Ctrl-C).");
-                    spec.commandLine().getOut().flush();
                 }
             }
         }

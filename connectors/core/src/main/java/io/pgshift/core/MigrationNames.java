@@ -45,12 +45,12 @@ public final class MigrationNames {
         return topicSafe(raw);
     }
 
-    /** Compacted topic where the capture stores its source offsets. */
     /** The topic that carries the bulk snapshot of a source database as COPY data ({@link io.pgshift.core.load.LoadPart}). */
     public String loadTopic(String sourceDatabase) {
         return topicSafe("pgshift." + migration + "." + sourceDatabase + ".load");
     }
 
+    /** Compacted topic where the capture stores its source offsets. */
     public String offsetsTopic() {
         return "pgshift." + migration + ".offsets";
     }

@@ -21,12 +21,11 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.connect.data.SchemaAndValue;
-import org.apache.kafka.connect.json.JsonConverter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.pgshift.core.change.ChangeEvent;
+import io.pgshift.core.change.ChangeRecordCodec;
 
 /**
  * One worker of a {@link KafkaApplierLoop}: drives a {@link ChangeApplier} from a plain {@link KafkaConsumer}: polls the table topics, applies each
@@ -38,16 +37,22 @@ final class ApplierWorker implements Runnable, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApplierWorker.class);
 
+    private static final long COMMIT_INTERVAL_NANOS = 1_000_000_000L;
+
     private final ApplierConfig config;
     private final ChangeApplier applier;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final JsonConverter keyConverter = new JsonConverter();
-    private final JsonConverter valueConverter = new JsonConverter();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private final Map<TopicPartition, Long> applied = new java.util.concurrent.ConcurrentHashMap<>();
     private final StreamGate gate;
     /** Partitions held by the closed gate, with the offset of the change record they wait at. */
     private final Map<TopicPartition, Long> held = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Offsets applied but not yet committed to the consumer group. The target's watermark is what resuming reads; the group's
+     * offsets are for Kafka's lag tools, so they are committed at most once a second rather than after every batch.
+     */
+    private final Map<TopicPartition, OffsetAndMetadata> toCommit = new HashMap<>();
+    private long lastCommitNanos = System.nanoTime();
     private boolean gateWasOpen;
     private volatile boolean stopping;
 
@@ -68,9 +73,9 @@ final class ApplierWorker implements Runnable, AutoCloseable {
         props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "900000");
         props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(16 * 1024 * 1024)); // bounds memory: at most this much per poll
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(8 * 1024 * 1024));
+        // Spread every topic's partitions over the workers: the default (range) gives partition 0 of each table's topic to the first.
+        props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, org.apache.kafka.clients.consumer.RoundRobinAssignor.class.getName());
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        keyConverter.configure(Map.of("schemas.enable", "true"), true);
-        valueConverter.configure(Map.of("schemas.enable", "true", "replace.null.with.default", "false"), false);
     }
 
     @Override
@@ -111,10 +116,12 @@ final class ApplierWorker implements Runnable, AutoCloseable {
                 if (!records.isEmpty()) {
                     applier.apply(records);
                     commit.forEach((tp, om) -> applied.put(tp, om.offset()));
-                    consumer.commitAsync(commit, null);
+                    toCommit.putAll(commit);
                 }
+                commitToKafka(false);
                 hold(newlyHeld);
             }
+            commitToKafka(true);
             finished.complete(null);
         }
         catch (WakeupException e) {
@@ -133,6 +140,25 @@ final class ApplierWorker implements Runnable, AutoCloseable {
             }
             applier.close();
         }
+    }
+
+    private void commitToKafka(boolean now) {
+        if (toCommit.isEmpty() || (!now && System.nanoTime() - lastCommitNanos < COMMIT_INTERVAL_NANOS)) {
+            return;
+        }
+        if (now) {
+            try {
+                consumer.commitSync(toCommit, Duration.ofSeconds(10));
+            }
+            catch (RuntimeException e) {
+                LOG.debug("Committing the applied offsets to the consumer group: {}", e.getMessage());
+            }
+        }
+        else {
+            consumer.commitAsync(new HashMap<>(toCommit), null);
+        }
+        toCommit.clear();
+        lastCommitNanos = System.nanoTime();
     }
 
     /** Rewinds each partition to the change record it waits at and pauses it until the gate opens. */
@@ -175,23 +201,40 @@ final class ApplierWorker implements Runnable, AutoCloseable {
         }
     }
 
-    private ChangeEvent parse(ConsumerRecord<byte[], byte[]> r) {
+    private static ChangeEvent parse(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null) {
+            return null;
+        }
         try {
-            SchemaAndValue key = r.key() == null ? SchemaAndValue.NULL : keyConverter.toConnectData(r.topic(), r.key());
-            SchemaAndValue value = r.value() == null ? SchemaAndValue.NULL : valueConverter.toConnectData(r.topic(), r.value());
-            return DebeziumChangeParser.parse(key.schema(), key.value(), value.schema(), value.value());
+            return ChangeRecordCodec.decode(r.value());
         }
         catch (RuntimeException e) {
             throw new ApplyException("Cannot read the record at " + r.topic() + "-" + r.partition() + " offset " + r.offset()
-                    + " as a Debezium change event: " + e.getMessage() + ". Is another producer writing to pgshift's topics?", e);
+                    + " as a pgshift change record: " + e.getMessage() + ". Is another producer writing to pgshift's topics?", e);
         }
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            // Every applied poll is committed in the target before the next poll: nothing to flush. A held partition
-            // that comes back is sought to its watermark, which is where it was held, and is held again on the next poll.
+            // Every applied poll is committed in the target before the next poll: nothing to flush there; the group's offsets
+            // of these partitions are committed now. A held partition that comes back is sought to its watermark, which is
+            // where it was held, and is held again on the next poll.
+            Map<TopicPartition, OffsetAndMetadata> leaving = new HashMap<>();
+            partitions.forEach(tp -> {
+                OffsetAndMetadata om = toCommit.remove(tp);
+                if (om != null) {
+                    leaving.put(tp, om);
+                }
+            });
+            if (!leaving.isEmpty()) {
+                try {
+                    consumer.commitSync(leaving, Duration.ofSeconds(10));
+                }
+                catch (RuntimeException e) {
+                    LOG.debug("Committing the offsets of revoked partitions: {}", e.getMessage());
+                }
+            }
             partitions.forEach(held::remove);
         }
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import io.pgshift.core.TableId;
 import io.pgshift.core.change.ChangeEvent;
+import io.pgshift.core.change.DebeziumChangeParser;
 import io.pgshift.core.change.ChangeOp;
 import io.pgshift.core.change.SourcePosition;
 

@@ -2,7 +2,6 @@ package io.pgshift.source;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -14,7 +13,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.data.Struct;
-import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,10 +22,14 @@ import io.debezium.engine.RecordChangeEvent;
 import io.pgshift.core.Lsn;
 import io.pgshift.core.MigrationNames;
 import io.pgshift.core.TableId;
+import io.pgshift.core.change.ChangeEvent;
+import io.pgshift.core.change.ChangeRecordCodec;
+import io.pgshift.core.change.DebeziumChangeParser;
 
 /**
  * Receives Debezium's records in batches and writes each data change to its table's topic, keyed by
- * primary key, in Debezium's JSON envelope (schema included). A batch's offsets are marked processed
+ * primary key, as a pgshift change record ({@link ChangeRecordCodec}: values rendered as PostgreSQL text once,
+ * here, and no Connect schema repeated in every record). A batch's offsets are marked processed
  * only after Kafka acknowledged every record of the batch, so the source offset never runs ahead of
  * what Kafka holds; a crash replays, in order, at most what was not yet committed.
  */
@@ -39,8 +41,7 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
     private final MigrationNames names;
     private final String database;
     private final Set<TableId> tables;
-    private final JsonConverter keyConverter = new JsonConverter();
-    private final JsonConverter valueConverter = new JsonConverter();
+    private final java.util.Map<TableId, String> topics = new java.util.HashMap<>();
     private final Consumer<FencePoint> fenceListener;
     private final AtomicLong published = new AtomicLong();
     private final AtomicReference<Lsn> lastLsn = new AtomicReference<>(Lsn.INVALID);
@@ -52,8 +53,6 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
         this.database = database;
         this.tables = Set.copyOf(tables);
         this.fenceListener = fenceListener;
-        keyConverter.configure(Map.of("schemas.enable", "true"), true);
-        valueConverter.configure(Map.of("schemas.enable", "true", "replace.null.with.default", "false"), false);
     }
 
     @Override
@@ -72,24 +71,24 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
                 continue; // tombstones and heartbeats: nothing to publish, their offsets still advance
             }
             Struct source = value.getStruct("source");
-            TableId table = new TableId(source.getString("schema"), source.getString("table"));
-            if (table.equals(SourceSetup.FENCE_TABLE)) {
+            if (SourceSetup.FENCE_TABLE.schema().equals(source.getString("schema")) && SourceSetup.FENCE_TABLE.table().equals(source.getString("table"))) {
                 Struct after = value.getStruct("after");
                 if (after != null) {
                     fences.add(after.getInt64("id"));
                 }
                 continue;
             }
+            ChangeEvent change = DebeziumChangeParser.parse(record.keySchema(), record.key(), record.valueSchema(), value);
+            TableId table = change.table();
             if (!tables.contains(table)) {
                 throw new IllegalStateException("Captured a change of table " + table + ", which is not among the selected tables of database '"
                         + database + "'; the publication holds more than the selection. Restart pgshift to re-apply the selection.");
             }
-            String topic = names.tableTopic(database, table);
-            byte[] key = keyConverter.fromConnectData(topic, record.keySchema(), record.key());
-            byte[] bytes = valueConverter.fromConnectData(topic, record.valueSchema(), record.value());
+            String topic = topics.computeIfAbsent(table, t -> names.tableTopic(database, t));
             // Without a key (tables without a primary key, truncates) all of a table's records go to partition 0, in order.
             Integer partition = record.key() == null ? Integer.valueOf(0) : null;
-            sends.add(producer.send(new ProducerRecord<>(topic, partition, key, bytes)));
+            byte[] key = record.key() == null ? null : ChangeRecordCodec.key(change);
+            sends.add(producer.send(new ProducerRecord<>(topic, partition, key, ChangeRecordCodec.value(change))));
         }
         producer.flush();
         for (Future<RecordMetadata> send : sends) {

@@ -3,7 +3,11 @@ package io.pgshift.app.bench;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The benchmarks' dataset: pgbench's four tables at a scale (scale 20: 2,000,000 accounts) and a table of mixed types (numeric,
@@ -82,6 +86,77 @@ final class BenchData {
         }
         catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** CPU time of this JVM's threads during a phase, by thread name (numbers stripped), for {@code BENCH_THREADS=1}. */
+    static final class ThreadCpu {
+        private final Map<Long, String> names = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<Long, Long> first = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<Long, Long> last = new java.util.concurrent.ConcurrentHashMap<>();
+        private volatile boolean running = true;
+        private final long[] machineAtStart = machineTicks();
+
+        static ThreadCpu start() {
+            ThreadCpu t = new ThreadCpu();
+            if (System.getenv("BENCH_THREADS") != null) {
+                Thread s = new Thread(t::sample, "bench-sampler");
+                s.setDaemon(true);
+                s.start();
+            }
+            return t;
+        }
+
+        private void sample() {
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            while (running) {
+                for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+                    if (info == null) {
+                        continue;
+                    }
+                    long cpu = mx.getThreadCpuTime(info.getThreadId());
+                    names.put(info.getThreadId(), info.getThreadName().replaceAll("\\d+", "#"));
+                    first.putIfAbsent(info.getThreadId(), cpu);
+                    last.put(info.getThreadId(), cpu);
+                }
+                try {
+                    Thread.sleep(100);
+                }
+                catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        /** Busy and idle jiffies of the whole machine ({@code /proc/stat}). */
+        private static long[] machineTicks() {
+            try {
+                String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+                long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+                long total = 0;
+                for (int i = 1; i < f.length; i++) {
+                    total += Long.parseLong(f[i]);
+                }
+                return new long[]{ total - idle, idle };
+            }
+            catch (IOException | RuntimeException e) {
+                return new long[]{ 0, 0 };
+            }
+        }
+
+        void stop() {
+            running = false;
+            if (names.isEmpty()) {
+                return;
+            }
+            Map<String, Long> byName = new java.util.TreeMap<>();
+            last.forEach((id, cpu) -> byName.merge(names.get(id), (cpu - first.get(id)) / 1_000_000, Long::sum));
+            byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(25)
+                    .forEach(e -> System.err.println("cpu ms " + e.getValue() + "\t" + e.getKey()));
+            long[] now = machineTicks();
+            long busy = now[0] - machineAtStart[0];
+            long all = busy + now[1] - machineAtStart[1];
+            System.err.println("machine cpu busy " + (all == 0 ? 0 : 100 * busy / all) + "% (every process, every core)");
         }
     }
 }

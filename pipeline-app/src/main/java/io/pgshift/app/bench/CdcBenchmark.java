@@ -84,9 +84,11 @@ public final class CdcBenchmark {
         }
 
         t0 = System.nanoTime();
+        BenchData.ThreadCpu sampler = BenchData.ThreadCpu.start();
         try (Pipeline pipeline = Pipeline.start(config); Connection t = servers.target().connect(db)) {
             awaitMarker(t, marker);
             double pgshiftSeconds = (System.nanoTime() - t0) / 1e9;
+            sampler.stop();
             result.put("pgshift_catch_up_seconds", BenchData.round(pgshiftSeconds));
             result.put("pgshift_row_changes_per_s", Math.round(transactions * 4 / pgshiftSeconds));
             result.put("ratio_pgshift_to_native_catch_up", BenchData.round((Double) result.get("native_catch_up_seconds") / pgshiftSeconds));

@@ -143,7 +143,7 @@ public final class FullLoadBenchmark {
         io.pgshift.app.schema.SchemaMigrator.ensureDatabase(config.target(), db);
         new io.pgshift.app.schema.SchemaMigrator(config.source(), db, config.target(), db, config.tables(), work)
                 .apply(io.pgshift.app.schema.SchemaSection.PRE_DATA);
-        ThreadCpu sampler = ThreadCpu.start();
+        BenchData.ThreadCpu sampler = BenchData.ThreadCpu.start();
         long t0 = System.nanoTime();
         try (Pipeline pipeline = Pipeline.start(config, new PipelineOptions(false, true, false))) {
             pipeline.loaded().get(1, TimeUnit.HOURS);
@@ -151,56 +151,6 @@ public final class FullLoadBenchmark {
             sampler.stop();
             pipeline.awaitCaughtUp(Duration.ofMinutes(10));
             return seconds;
-        }
-    }
-
-    /** CPU time of this JVM's threads during a phase, by thread name (numbers stripped), for {@code BENCH_THREADS=1}. */
-    private static final class ThreadCpu {
-        private final Map<Long, String> names = new java.util.concurrent.ConcurrentHashMap<>();
-        private final Map<Long, Long> first = new java.util.concurrent.ConcurrentHashMap<>();
-        private final Map<Long, Long> last = new java.util.concurrent.ConcurrentHashMap<>();
-        private volatile boolean running = true;
-
-        static ThreadCpu start() {
-            ThreadCpu t = new ThreadCpu();
-            if (System.getenv("BENCH_THREADS") != null) {
-                Thread s = new Thread(t::sample, "bench-sampler");
-                s.setDaemon(true);
-                s.start();
-            }
-            return t;
-        }
-
-        private void sample() {
-            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-            while (running) {
-                for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
-                    if (info == null) {
-                        continue;
-                    }
-                    long cpu = mx.getThreadCpuTime(info.getThreadId());
-                    names.put(info.getThreadId(), info.getThreadName().replaceAll("\\d+", "#"));
-                    first.putIfAbsent(info.getThreadId(), cpu);
-                    last.put(info.getThreadId(), cpu);
-                }
-                try {
-                    Thread.sleep(100);
-                }
-                catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-
-        void stop() {
-            running = false;
-            if (names.isEmpty()) {
-                return;
-            }
-            Map<String, Long> byName = new java.util.TreeMap<>();
-            last.forEach((id, cpu) -> byName.merge(names.get(id), (cpu - first.get(id)) / 1_000_000, Long::sum));
-            byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(25)
-                    .forEach(e -> System.err.println("cpu ms " + e.getValue() + "\t" + e.getKey()));
         }
     }
 

@@ -22,7 +22,7 @@ import io.pgshift.core.change.ChangeEvent;
 import io.pgshift.sink.ApplierStats;
 import io.pgshift.sink.ApplyException;
 import io.pgshift.sink.ChangeApplier;
-import io.pgshift.sink.DebeziumChangeParser;
+import io.pgshift.core.change.DebeziumChangeParser;
 import io.pgshift.sink.PartitionRef;
 import io.pgshift.sink.SourceRecordRef;
 

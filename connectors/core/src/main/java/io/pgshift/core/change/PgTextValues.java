@@ -1,4 +1,4 @@
-package io.pgshift.sink;
+package io.pgshift.core.change;
 
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
@@ -12,14 +12,13 @@ import java.util.Map;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 
-import io.pgshift.core.change.ChangeEvent;
 
 /**
  * Turns a value of a Debezium record into the text PostgreSQL's input function for the column reads
  * back as the same value. The target parses the text itself (parameters are sent untyped), so what is
  * written is the column's own type, never an approximation chosen here.
  */
-final class PgTextValues {
+public final class PgTextValues {
 
     /** The capture's placeholder for a TOASTed column that an UPDATE left unchanged. */
     static final String UNAVAILABLE = ChangeEvent.UNCHANGED_TOAST_PLACEHOLDER;
@@ -29,7 +28,7 @@ final class PgTextValues {
     }
 
     /** The text form; {@code null} for SQL NULL; {@link ChangeEvent#UNCHANGED} for Debezium's placeholder. */
-    static String render(Schema schema, Object value) {
+    public static String render(Schema schema, Object value) {
         if (value == null) {
             return null;
         }

@@ -1,4 +1,4 @@
-package io.pgshift.sink;
+package io.pgshift.core.change;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,6 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.junit.jupiter.api.Test;
 
-import io.pgshift.core.change.ChangeEvent;
 
 class PgTextValuesTest {
 

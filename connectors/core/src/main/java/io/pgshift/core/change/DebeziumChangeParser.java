@@ -1,4 +1,4 @@
-package io.pgshift.sink;
+package io.pgshift.core.change;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,9 +9,6 @@ import org.apache.kafka.connect.data.Struct;
 
 import io.pgshift.core.Lsn;
 import io.pgshift.core.TableId;
-import io.pgshift.core.change.ChangeEvent;
-import io.pgshift.core.change.ChangeOp;
-import io.pgshift.core.change.SourcePosition;
 
 /**
  * Reads a Debezium PostgreSQL change record (key and envelope as Connect data) into a
@@ -65,7 +62,7 @@ public final class DebeziumChangeParser {
      * chars, so a non-ASCII name ("Größe") arrives as chars U+FF80..U+FFFF, one per UTF-8 byte. Those chars
      * cannot appear in a real identifier's UTF-8 decoding in that pattern, so the name is rebuilt from the bytes.
      */
-    static String repairName(String name) {
+    public static String repairName(String name) {
         if (name == null) {
             return null;
         }
@@ -106,14 +103,32 @@ public final class DebeziumChangeParser {
             Long lsn = source.getInt64("lsn");
             return new SourcePosition(Lsn.INVALID, lsn == null ? Lsn.INVALID : Lsn.valueOf(lsn));
         }
-        // Debezium writes ["<commit lsn of the previous transaction>","<lsn of this change>"], numbers as strings or null.
-        String[] parts = sequence.replaceAll("[\\[\\]\" ]", "").split(",");
-        SourcePosition position = new SourcePosition(lsnPart(parts, 0), lsnPart(parts, 1));
+        SourcePosition position = sequencePosition(sequence);
         // A key change is a delete and an insert at the same LSN; every insert is ordered after a delete there.
         return op == ChangeOp.CREATE ? position.secondStep() : position;
     }
 
-    private static Lsn lsnPart(String[] parts, int i) {
-        return i < parts.length && !parts[i].isEmpty() && !"null".equals(parts[i]) ? Lsn.valueOf(Long.parseLong(parts[i])) : Lsn.INVALID;
+    /** Debezium's {@code source.sequence}: ["<commit lsn of the previous transaction>","<lsn of this change>"], numbers as strings or null. */
+    static SourcePosition sequencePosition(String sequence) {
+        int comma = sequence.indexOf(',');
+        return comma < 0 ? new SourcePosition(lsnPart(sequence), Lsn.INVALID)
+                : new SourcePosition(lsnPart(sequence.substring(0, comma)), lsnPart(sequence.substring(comma + 1)));
+    }
+
+    /** One element of the sequence: digits, possibly quoted and bracketed; {@code null} or nothing is no LSN. */
+    private static Lsn lsnPart(String part) {
+        long value = 0;
+        boolean digits = false;
+        for (int i = 0; i < part.length(); i++) {
+            char c = part.charAt(i);
+            if (c >= '0' && c <= '9') {
+                value = Math.multiplyExact(value, 10L) + (c - '0');
+                digits = true;
+            }
+            else if (c != '[' && c != ']' && c != '"' && c != ' ') {
+                return Lsn.INVALID; // null
+            }
+        }
+        return digits ? Lsn.valueOf(value) : Lsn.INVALID;
     }
 }

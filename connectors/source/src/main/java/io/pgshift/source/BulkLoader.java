@@ -159,7 +159,8 @@ final class BulkLoader {
     private void copy(Connection reader, LoadChunk chunk, int partition) throws SQLException, InterruptedException {
         boolean binary = chunk.format() == LoadPart.Format.BINARY;
         int partBytes = config.load().partBytes();
-        PartBuffer buffer = new PartBuffer(partBytes + (partBytes >> 3), binary);
+        // A part is sent before a row would take it past partBytes, so the buffer outgrows this only for a row larger than a part.
+        PartBuffer buffer = new PartBuffer(partBytes + BINARY_TRAILER.length, binary);
         CopyOut out = reader.unwrap(PGConnection.class).getCopyAPI().copyOut(chunk.copyToSql());
         int part = 0;
         boolean first = true;

@@ -279,7 +279,8 @@ public final class CaptureEngine implements AutoCloseable {
         Map<String, Object> p = producerProperties(config);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, config.names().connectorName(config.database()) + ".load");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(config.load().partBytes() + (64 << 10)));
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(config.load().partBytes() + (16 << 10))); // a part and its headers
+
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(32L << 20, 16L * config.load().partBytes())));
         return p;
     }
@@ -295,7 +296,7 @@ public final class CaptureEngine implements AutoCloseable {
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 * 1024));
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(64 * 1024 * 1024));
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(128L * 1024 * 1024));
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(32L * 1024 * 1024)); // send() waits while this much is unacknowledged
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
         return p;
     }

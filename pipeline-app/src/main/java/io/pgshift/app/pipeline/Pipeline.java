@@ -169,7 +169,7 @@ public final class Pipeline implements AutoCloseable {
     static LoadOptions loadOptions(MigrationConfig config) {
         MigrationConfig.Load load = config.load();
         return new LoadOptions("debezium".equals(load.method()) ? LoadOptions.Method.DEBEZIUM : LoadOptions.Method.COPY, load.readers(),
-                (long) load.chunkMegabytes() << 20, 1 << 20, config.applyWorkers(), (long) load.slotWalWarnMegabytes() << 20);
+                (long) load.chunkMegabytes() << 20, LoadOptions.DEFAULT_PART_BYTES, config.applyWorkers(), (long) load.slotWalWarnMegabytes() << 20);
     }
 
     /**

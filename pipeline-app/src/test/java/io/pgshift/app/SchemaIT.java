@@ -79,6 +79,23 @@ class SchemaIT {
         }
     }
 
+    /** Post-data builds indexes with PostgreSQL's parallel workers and more memory, and never lowers what the target has. */
+    @Test
+    void postDataRaisesTheIndexBuildSettingsOnlyAboveTheTargetsOwn() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("schemabuild");
+        try (Connection t = servers.target().connect(db); Statement st = t.createStatement()) {
+            // The test server runs with PostgreSQL's defaults: 64MB, 2 maintenance workers, 8 parallel workers.
+            assertThat(io.pgshift.app.schema.SchemaMigrator.indexBuildSettings(t))
+                    .containsExactly(java.util.Map.entry("maintenance_work_mem", "256MB"), java.util.Map.entry("max_parallel_maintenance_workers", "4"));
+            st.execute("ALTER DATABASE " + db + " SET maintenance_work_mem = '1GB'");
+            st.execute("ALTER DATABASE " + db + " SET max_parallel_maintenance_workers = 6");
+        }
+        try (Connection t = servers.target().connect(db)) {
+            assertThat(io.pgshift.app.schema.SchemaMigrator.indexBuildSettings(t)).isEmpty();
+        }
+    }
+
     @Test
     void aFailingStatementIsQuotedAndNothingOfItsSectionIsApplied() throws Exception {
         TestServers servers = TestServers.get();

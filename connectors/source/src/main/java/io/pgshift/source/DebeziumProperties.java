@@ -85,6 +85,7 @@ public final class DebeziumProperties {
         // a live pgbench on two cores (4,096 gave 500 ms), at about the same catch-up rate.
         p.setProperty("max.batch.size", "1024");
         p.setProperty("max.queue.size", "16384");
+        p.setProperty("max.queue.size.in.bytes", Long.toString(64L << 20)); // bounds memory when rows are wide (large TOASTed values)
         p.setProperty("errors.max.retries", "10");
         p.setProperty("errors.retry.delay.initial.ms", "500");
         p.setProperty("errors.retry.delay.max.ms", "10000");

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -125,6 +126,7 @@ public final class SchemaMigrator {
 
     Outcome applyPostData() throws SQLException, IOException {
         List<TableId> selected = selectedSourceTables();
+        Map<String, String> buildSettings;
         try (Connection t = target.connect(targetDb, "pgshift-schema")) {
             Optional<String> recorded = recorded(t, SchemaSection.POST_DATA);
             if (recorded.isPresent()) {
@@ -145,10 +147,14 @@ public final class SchemaMigrator {
                 LOG.warn("Target database '{}' already has {} of the {} indexes, constraints and triggers of '{}': applying post-data may stop at the"
                         + " first of them", targetDb, have.stream().filter(wanted::contains).count(), wanted.size(), sourceDb);
             }
+            buildSettings = indexBuildSettings(t);
         }
         Path dump = dump(selected);
         long t0 = System.nanoTime();
-        restore(dump, SchemaSection.POST_DATA);
+        if (!buildSettings.isEmpty()) {
+            LOG.info("Schema: post-data of '{}' builds its indexes with {} (the target's own settings are lower)", sourceDb, buildSettings);
+        }
+        restore(dump, SchemaSection.POST_DATA, buildSettings);
         List<String> refreshed = refreshMaterializedViews();
         try (Connection t = target.connect(targetDb, "pgshift-schema")) {
             record(t, SchemaSection.POST_DATA, "applied");
@@ -203,11 +209,45 @@ public final class SchemaMigrator {
         return "\"" + schema.replace("\"", "\"\"") + "\".\"" + table.replace("\"", "\"\"") + "\"";
     }
 
+    /**
+     * Session settings for the post-data section's index builds, only where they raise the target's own: PostgreSQL builds each
+     * B-tree index with parallel workers ({@code max_parallel_maintenance_workers}, up to 4 and never more than the server's
+     * {@code max_parallel_workers}) sharing {@code maintenance_work_mem} (at least 256 MB). The section stays one transaction,
+     * so a failure still leaves nothing of it behind ({@code pg_restore --jobs} cannot run in one transaction).
+     */
+    public static Map<String, String> indexBuildSettings(Connection target) throws SQLException {
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        try (Statement st = target.createStatement();
+             ResultSet rs = st.executeQuery("SELECT name, setting::bigint FROM pg_settings WHERE name IN"
+                     + " ('maintenance_work_mem', 'max_parallel_maintenance_workers', 'max_parallel_workers')")) {
+            Map<String, Long> current = new java.util.HashMap<>();
+            while (rs.next()) {
+                current.put(rs.getString(1), rs.getLong(2));
+            }
+            if (current.getOrDefault("maintenance_work_mem", Long.MAX_VALUE) < 256L * 1024) { // kB
+                settings.put("maintenance_work_mem", "256MB");
+            }
+            long workers = Math.min(4, current.getOrDefault("max_parallel_workers", 0L));
+            if (current.getOrDefault("max_parallel_maintenance_workers", Long.MAX_VALUE) < workers) {
+                settings.put("max_parallel_maintenance_workers", Long.toString(workers));
+            }
+        }
+        return settings;
+    }
+
     private void restore(Path dump, SchemaSection section) throws IOException {
+        restore(dump, section, Map.of());
+    }
+
+    private void restore(Path dump, SchemaSection section, Map<String, String> settings) throws IOException {
         List<String> command = List.of(ClientTools.locate("pg_restore"), "--section=" + section.label(), "--no-owner", "--no-privileges",
                 "--exit-on-error", "--single-transaction", "--dbname=" + targetDb, dump.toString());
         String what = "applying the " + section + " section of '" + sourceDb + "' to target database '" + targetDb + "'";
-        ClientTools.Result r = ClientTools.run(command, target.libpqEnvironment(targetDb), TOOL_TIMEOUT, what);
+        Map<String, String> env = new java.util.LinkedHashMap<>(target.libpqEnvironment(targetDb));
+        if (!settings.isEmpty()) {
+            env.put("PGOPTIONS", settings.entrySet().stream().map(e -> "-c " + e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" ")));
+        }
+        ClientTools.Result r = ClientTools.run(command, env, TOOL_TIMEOUT, what);
         if (r.exitCode() != 0) {
             throw new IOException(restoreFailure(what, r.output()));
         }

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -53,10 +54,17 @@ public final class FullLoadBenchmark {
         result.put("rows", rows);
         result.put("source_mb", BenchData.round(bytes / 1e6));
 
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute("VACUUM ANALYZE"); // not during a timed phase: autovacuum would find the freshly written tables
+        }
         boolean onlyPgshift = "pgshift".equals(System.getenv("BENCH_ONLY"));
+        quiesce(servers, null);
         double copyBinary = onlyPgshift ? Double.NaN : copyPipe(servers, db, "binary");
+        quiesce(servers, db + "_copy_binary");
         double copyText = onlyPgshift ? Double.NaN : copyPipe(servers, db, "text");
+        quiesce(servers, db + "_copy_text");
         double nativeSync = onlyPgshift ? Double.NaN : nativeInitialSync(servers, db);
+        quiesce(servers, db + "_native");
         double cpu0 = jvmCpuSeconds();
         double pgshift = pgshiftLoad(servers, db);
         double pgshiftCpu = jvmCpuSeconds() - cpu0;
@@ -80,6 +88,23 @@ public final class FullLoadBenchmark {
         result.put("machine_cores", Runtime.getRuntime().availableProcessors());
         System.out.println(BenchData.json(result));
         System.exit(0);
+    }
+
+    /**
+     * Before each timed phase: the previous contender's target database is dropped (its fresh tables would draw autovacuum into the
+     * next phase) and both servers write their dirty buffers out (CHECKPOINT), so every contender starts from quiet servers.
+     */
+    private static void quiesce(TestServers servers, String previousTarget) throws SQLException {
+        if (previousTarget != null) {
+            try (Connection t = servers.target().connect("postgres"); Statement st = t.createStatement()) {
+                st.execute("DROP DATABASE IF EXISTS " + previousTarget + " WITH (FORCE)");
+            }
+        }
+        for (var server : List.of(servers.source(), servers.target())) {
+            try (Connection c = server.connect("postgres"); Statement st = c.createStatement()) {
+                st.execute("CHECKPOINT");
+            }
+        }
     }
 
     /** Every table through one COPY pipe after the other (source COPY TO STDOUT → target COPY FROM STDIN), in seconds. */

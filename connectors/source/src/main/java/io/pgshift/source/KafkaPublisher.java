@@ -1,7 +1,9 @@
 package io.pgshift.source;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -41,7 +43,7 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
     private final MigrationNames names;
     private final String database;
     private final Set<TableId> tables;
-    private final java.util.Map<TableId, String> topics = new java.util.HashMap<>();
+    private final Map<TableId, String> topics = new HashMap<>();
     private final Consumer<FencePoint> fenceListener;
     private final AtomicLong published = new AtomicLong();
     private final AtomicReference<Lsn> lastLsn = new AtomicReference<>(Lsn.INVALID);
@@ -71,7 +73,7 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
                 continue; // tombstones and heartbeats: nothing to publish, their offsets still advance
             }
             Struct source = value.getStruct("source");
-            if (SourceSetup.FENCE_TABLE.schema().equals(source.getString("schema")) && SourceSetup.FENCE_TABLE.table().equals(source.getString("table"))) {
+            if (new TableId(source.getString("schema"), source.getString("table")).equals(SourceSetup.FENCE_TABLE)) {
                 Struct after = value.getStruct("after");
                 if (after != null) {
                     fences.add(after.getInt64("id"));

@@ -61,6 +61,39 @@ class RejectedChangeIT {
         TestMigrations.assertTargetEqualsSource(servers, db);
     }
 
+    @Test
+    void aRefusedLoadPartIsNamedAmongThePartsItWasCopiedWithAndARestartResumesFromIt() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("rejectedload");
+        String ddl = "CREATE TABLE stock (id int PRIMARY KEY, qty int NOT NULL, note text)";
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute(ddl);
+            // About 9 MB of COPY data: parts just under 1 MiB that compress well, so a poll brings several, copied in one COPY.
+            st.execute("INSERT INTO stock SELECT g, CASE WHEN g = 45000 THEN -1 ELSE g END, repeat('n', 100) FROM generate_series(1, 60000) g");
+        }
+        try (Connection c = servers.target().connect(db); Statement st = c.createStatement()) {
+            st.execute(ddl);
+            st.execute("ALTER TABLE stock ADD CONSTRAINT stock_qty_positive CHECK (qty >= 0)"); // the source lacks it
+        }
+        MigrationConfig config = TestMigrations.config(servers, "rejectedload_" + db.replaceAll("[^a-z0-9]", ""), db, servers.newFolder("rejectedload"));
+        try (Pipeline pipeline = Pipeline.start(config)) {
+            assertThatThrownBy(() -> pipeline.awaitCaughtUp(Duration.ofMinutes(2)))
+                    .hasMessageMatching("(?s).*The target refused part [1-9][0-9]* of chunk 0 of the bulk load of public\\.stock.*") // not the first
+                    .hasMessageContaining("SQLState 23514")
+                    .hasMessageContaining("stock_qty_positive")
+                    .hasMessageContaining("resumes from this record");
+        }
+        assertThat(count(servers, db, "SELECT count(*) FROM stock")).as("nothing of the refused part's batch is kept").isLessThan(45000);
+
+        try (Connection c = servers.target().connect(db); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE stock DROP CONSTRAINT stock_qty_positive"); // the operator's fix
+        }
+        try (Pipeline pipeline = Pipeline.start(config)) {
+            pipeline.awaitCaughtUp(Duration.ofMinutes(2));
+        }
+        TestMigrations.assertTargetEqualsSource(servers, db);
+    }
+
     private static long count(TestServers servers, String db, String sql) throws Exception {
         try (Connection c = servers.target().connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();

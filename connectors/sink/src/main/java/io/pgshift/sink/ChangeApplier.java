@@ -264,19 +264,29 @@ public final class ChangeApplier implements AutoCloseable {
         Map<PartitionRef, Progress> progress = new LinkedHashMap<>();
         Map<PartitionRef, SourcePosition> positions = new HashMap<>(lastPositions);
         Map<TableId, TableWrite> pending = new LinkedHashMap<>();
+        LoadCopy copy = null; // load parts in a row join one COPY; any other statement ends it first
         for (SourceRecordRef record : records) {
             Progress p = progress.computeIfAbsent(record.partition(), k -> new Progress());
             p.nextOffset = record.offset() + 1;
             p.count++;
-            if (record.load() != null) {
-                if (record.load().type() == io.pgshift.core.load.LoadPart.Type.PART) {
-                    TableWrite write = pending.remove(record.load().table());
-                    if (write != null) {
-                        write.flush(c);
-                    }
-                    copyPart(c, record);
-                    outcome.loaded.add(record);
+            boolean part = record.load() != null && record.load().type() == io.pgshift.core.load.LoadPart.Type.PART;
+            if (copy != null && (!part || !batched || !copy.accepts(record.load()))) {
+                copy.finish();
+                copy = null;
+            }
+            if (part) {
+                TableWrite write = pending.remove(record.load().table());
+                if (write != null) {
+                    write.flush(c);
                 }
+                if (copy == null) {
+                    copy = LoadCopy.open(c, record);
+                }
+                copy.add(record);
+                outcome.loaded.add(record);
+                continue;
+            }
+            if (record.load() != null) {
                 continue;
             }
             ChangeEvent event = record.event();
@@ -313,6 +323,9 @@ public final class ChangeApplier implements AutoCloseable {
             write.add(record);
             outcome.applied.add(event);
         }
+        if (copy != null) {
+            copy.finish();
+        }
         for (TableWrite write : pending.values()) {
             write.flush(c);
         }
@@ -332,26 +345,6 @@ public final class ChangeApplier implements AutoCloseable {
         }
         outcome.positions.putAll(positions);
         return outcome;
-    }
-
-    /** A bulk load part: its COPY data as it is, into the table's columns it names. */
-    private static void copyPart(Connection c, SourceRecordRef record) throws SQLException {
-        org.postgresql.copy.CopyIn in = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyIn(record.load().copyFromSql());
-        try {
-            in.writeToCopy(record.data(), 0, record.data().length);
-            in.endCopy();
-        }
-        catch (SQLException e) {
-            if (in.isActive()) {
-                try {
-                    in.cancelCopy();
-                }
-                catch (SQLException ignored) {
-                    // the COPY failed anyway
-                }
-            }
-            throw new TableWrite.RecordFailure(record, e);
-        }
     }
 
     private Connection connection() throws SQLException {

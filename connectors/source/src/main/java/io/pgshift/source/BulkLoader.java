@@ -26,11 +26,12 @@ import org.slf4j.LoggerFactory;
 import io.pgshift.core.SqlResource;
 import io.pgshift.core.catalog.TableInfo;
 import io.pgshift.core.load.LoadPart;
+import io.pgshift.core.load.PartValues;
 
 /**
  * pgshift's bulk snapshot of one source database: parallel readers, each a transaction that imported the slot's exported snapshot,
  * {@code COPY} chunks of the tables {@code TO STDOUT} and publish the rows as parts of at most {@code partBytes} on the load topic,
- * cut at row boundaries (PostgreSQL sends every row of a COPY as one message). The parts of a chunk go to one partition in order; an
+ * cut at row boundaries (PostgreSQL sends every row of a COPY as one message) and compressed with LZ4 ({@link PartValues}). The parts of a chunk go to one partition in order; an
  * {@code end} record on every partition closes the load once Kafka acknowledged every part.
  */
 final class BulkLoader {
@@ -195,17 +196,19 @@ final class BulkLoader {
 
     private void send(LoadChunk chunk, int partition, int part, boolean last, PartBuffer buffer) throws InterruptedException {
         checkSends();
+        int size = buffer.finish();
+        PartValues.Encoded value = buffer.encode();
         LoadPart header = new LoadPart(LoadPart.Type.PART, loadId, chunk.table(), chunk.columns(), chunk.format(), chunk.index(), chunk.count(),
-                part, last, buffer.rows);
-        byte[] value = buffer.drain();
+                part, last, buffer.rows, value.compression(), size);
+        buffer.reset();
         long n = header.rows();
-        producer.send(record(topic, partition, header, value), (metadata, e) -> {
+        producer.send(record(topic, partition, header, value.value()), (metadata, e) -> {
             if (e != null) {
                 sendFailure.compareAndSet(null, e);
             }
             else {
                 rows.addAndGet(n);
-                bytes.addAndGet(value.length);
+                bytes.addAndGet(size);
             }
         });
     }
@@ -237,6 +240,7 @@ final class BulkLoader {
     /** Rows of one part: COPY data, with the binary file header and trailer around them in binary format. */
     private static final class PartBuffer {
         private final boolean binary;
+        private final PartValues.Encoder encoder = new PartValues.Encoder();
         private byte[] data;
         private int size;
         private long rows;
@@ -247,7 +251,7 @@ final class BulkLoader {
             reset();
         }
 
-        private void reset() {
+        void reset() {
             size = 0;
             rows = 0;
             if (binary) {
@@ -270,16 +274,19 @@ final class BulkLoader {
             }
         }
 
-        /** The part's bytes; the buffer starts a new part. */
-        byte[] drain() {
+        /** Ends the part (in binary format with the trailer) and returns its size. */
+        int finish() {
             if (binary) {
                 ensure(size + BINARY_TRAILER.length);
                 System.arraycopy(BINARY_TRAILER, 0, data, size, BINARY_TRAILER.length);
                 size += BINARY_TRAILER.length;
             }
-            byte[] out = java.util.Arrays.copyOf(data, size);
-            reset();
-            return out;
+            return size;
+        }
+
+        /** The finished part as a record value. */
+        PartValues.Encoded encode() {
+            return encoder.encode(data, size);
         }
     }
 

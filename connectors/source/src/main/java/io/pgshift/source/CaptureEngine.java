@@ -274,12 +274,16 @@ public final class CaptureEngine implements AutoCloseable {
         return p;
     }
 
-    /** The bulk load's producer: one record per batch (parts are up to partBytes), lz4, idempotent. */
+    /**
+     * The bulk load's producer: one record per batch (parts are up to partBytes), idempotent, and no compression by Kafka: parts are
+     * LZ4 blocks already ({@link io.pgshift.core.load.PartValues}), which the broker stores without decompressing them to validate.
+     */
     private static Map<String, Object> loadProducerProperties(CaptureConfig config) {
         Map<String, Object> p = producerProperties(config);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, config.names().connectorName(config.database()) + ".load");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(config.load().partBytes() + (16 << 10))); // a part and its headers
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
 
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(32L << 20, 16L * config.load().partBytes())));
         return p;

@@ -89,6 +89,47 @@ final class BenchData {
         }
     }
 
+    /**
+     * CPU seconds a PostgreSQL server used so far ({@code /proc}): its postmaster with the backends it reaped, and the live backends.
+     * Differences over a phase tell how much of the machine the servers took.
+     */
+    static double serverCpuSeconds(io.pgshift.testkit.EmbeddedPostgres server) throws SQLException {
+        long postmaster;
+        try (Connection c = server.connect("postgres"); Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            postmaster = Long.parseLong(procStat(rs.getInt(1))[1]);
+        }
+        long ticks = 0;
+        try (var pids = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) pids::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                String[] f = procStat(Long.parseLong(name));
+                if (f != null && (Long.parseLong(name) == postmaster || Long.parseLong(f[1]) == postmaster)) {
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+                }
+            }
+        }
+        catch (IOException e) {
+            return Double.NaN;
+        }
+        return ticks / 100.0;
+    }
+
+    /** The fields of {@code /proc/PID/stat} after the command name (state first), or null when the process is gone. */
+    private static String[] procStat(long pid) {
+        try {
+            String line = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return line.substring(line.lastIndexOf(')') + 2).split(" ");
+        }
+        catch (IOException e) {
+            return null;
+        }
+    }
+
     /** CPU time of this JVM's threads during a phase, by thread name (numbers stripped), for {@code BENCH_THREADS=1}. */
     static final class ThreadCpu {
         private final Map<Long, String> names = new java.util.concurrent.ConcurrentHashMap<>();
@@ -96,6 +137,7 @@ final class BenchData {
         private final Map<Long, Long> last = new java.util.concurrent.ConcurrentHashMap<>();
         private volatile boolean running = true;
         private final long[] machineAtStart = machineTicks();
+        private final Map<String, Long> internalAtStart = internalThreadTicks();
 
         static ThreadCpu start() {
             ThreadCpu t = new ThreadCpu();
@@ -128,6 +170,25 @@ final class BenchData {
             }
         }
 
+        /** CPU jiffies of the JVM's own threads (JIT compilers, GC, VM thread), which the thread bean does not list, by name. */
+        private static Map<String, Long> internalThreadTicks() {
+            Map<String, Long> ticks = new java.util.TreeMap<>();
+            try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+                for (Path task : (Iterable<Path>) tasks::iterator) {
+                    String comm = Files.readString(task.resolve("comm")).trim();
+                    if (comm.matches("(C1|C2|GC|G1|VM) .*")) {
+                        String line = Files.readString(task.resolve("stat"));
+                        String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
+                        ticks.merge(comm.replaceAll("\\d+", "#"), Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                    }
+                }
+            }
+            catch (IOException | RuntimeException e) {
+                // not Linux, or a thread ended while read: the figures are for information only
+            }
+            return ticks;
+        }
+
         /** Busy and idle jiffies of the whole machine ({@code /proc/stat}). */
         private static long[] machineTicks() {
             try {
@@ -151,6 +212,7 @@ final class BenchData {
             }
             Map<String, Long> byName = new java.util.TreeMap<>();
             last.forEach((id, cpu) -> byName.merge(names.get(id), (cpu - first.get(id)) / 1_000_000, Long::sum));
+            internalThreadTicks().forEach((name, ticks) -> byName.merge("jvm: " + name, (ticks - internalAtStart.getOrDefault(name, 0L)) * 10, Long::sum));
             byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(25)
                     .forEach(e -> System.err.println("cpu ms " + e.getValue() + "\t" + e.getKey()));
             long[] now = machineTicks();

@@ -58,15 +58,16 @@ public final class FullLoadBenchmark {
             st.execute("VACUUM ANALYZE"); // not during a timed phase: autovacuum would find the freshly written tables
         }
         boolean onlyPgshift = "pgshift".equals(System.getenv("BENCH_ONLY"));
+        Map<String, Object> serverCpu = new LinkedHashMap<>();
         quiesce(servers, null);
-        double copyBinary = onlyPgshift ? Double.NaN : copyPipe(servers, db, "binary");
+        double copyBinary = onlyPgshift ? Double.NaN : phase(servers, serverCpu, "copy_binary", () -> copyPipe(servers, db, "binary"));
         quiesce(servers, db + "_copy_binary");
-        double copyText = onlyPgshift ? Double.NaN : copyPipe(servers, db, "text");
+        double copyText = onlyPgshift ? Double.NaN : phase(servers, serverCpu, "copy_text", () -> copyPipe(servers, db, "text"));
         quiesce(servers, db + "_copy_text");
-        double nativeSync = onlyPgshift ? Double.NaN : nativeInitialSync(servers, db);
+        double nativeSync = onlyPgshift ? Double.NaN : phase(servers, serverCpu, "native_initial_sync", () -> nativeInitialSync(servers, db));
         quiesce(servers, db + "_native");
         double cpu0 = jvmCpuSeconds();
-        double pgshift = pgshiftLoad(servers, db);
+        double pgshift = phase(servers, serverCpu, "pgshift", () -> pgshiftLoad(servers, db));
         double pgshiftCpu = jvmCpuSeconds() - cpu0;
 
         result.put("copy_binary_seconds", BenchData.round(copyBinary));
@@ -80,6 +81,7 @@ public final class FullLoadBenchmark {
         result.put("pgshift_jvm_cpu_seconds", BenchData.round(pgshiftCpu));
         result.put("ratio_pgshift_to_copy_binary", BenchData.round(copyBinary / pgshift));
         result.put("ratio_pgshift_to_native_initial_sync", BenchData.round(nativeSync / pgshift));
+        result.putAll(serverCpu);
         try (Connection s = servers.source().connect(db); Connection t = servers.target().connect(db)) {
             TableComparison comparison = TableComparator.compare(s, t, TableSelection.all());
             result.put("target_equals_source", comparison.mismatches().isEmpty());
@@ -88,6 +90,17 @@ public final class FullLoadBenchmark {
         result.put("machine_cores", Runtime.getRuntime().availableProcessors());
         System.out.println(BenchData.json(result));
         System.exit(0);
+    }
+
+    /** A timed phase, in seconds; the CPU each PostgreSQL server used meanwhile goes to {@code serverCpu}. */
+    private static double phase(TestServers servers, Map<String, Object> serverCpu, String name, java.util.concurrent.Callable<Double> run)
+            throws Exception {
+        double source = BenchData.serverCpuSeconds(servers.source());
+        double target = BenchData.serverCpuSeconds(servers.target());
+        double seconds = run.call();
+        serverCpu.put(name + "_source_cpu_seconds", BenchData.round(BenchData.serverCpuSeconds(servers.source()) - source));
+        serverCpu.put(name + "_target_cpu_seconds", BenchData.round(BenchData.serverCpuSeconds(servers.target()) - target));
+        return seconds;
     }
 
     /**

@@ -28,12 +28,15 @@ import io.pgshift.core.TableId;
  *   <li>{@code pgshift.load.part}: the part's number within its chunk (from 0); {@code pgshift.load.last}: {@code true} on a
  *       chunk's last part</li>
  *   <li>{@code pgshift.load.rows}: the rows in this part</li>
+ *   <li>{@code pgshift.load.compression}: {@code lz4} (the value is one LZ4 block of the COPY data) or {@code none} (the value is the
+ *       COPY data); {@code none} when absent</li>
+ *   <li>{@code pgshift.load.bytes}: the size of the COPY data, uncompressed</li>
  * </ul>
  * Parts of one chunk go to one partition, in order. A part is applied with its partition's watermark in one target transaction, so
  * it is applied exactly once.
  */
 public record LoadPart(Type type, String loadId, TableId table, List<String> columns, Format format, int chunk, int chunks, int part,
-                       boolean lastOfChunk, long rows) {
+                       boolean lastOfChunk, long rows, Compression compression, int bytes) {
 
     /** What a load record is. */
     public enum Type {
@@ -43,6 +46,14 @@ public record LoadPart(Type type, String loadId, TableId table, List<String> col
     /** The COPY format of a part's data. */
     public enum Format {
         TEXT, BINARY
+    }
+
+    /** How a part's value holds its COPY data. */
+    public enum Compression {
+        /** The value is the COPY data. */
+        NONE,
+        /** The value is one LZ4 block (no frame) of the COPY data; {@code bytes} is its size. */
+        LZ4
     }
 
     public static final String TYPE = "pgshift.load.type";
@@ -56,6 +67,8 @@ public record LoadPart(Type type, String loadId, TableId table, List<String> col
     public static final String PART = "pgshift.load.part";
     public static final String LAST = "pgshift.load.last";
     public static final String ROWS = "pgshift.load.rows";
+    public static final String COMPRESSION = "pgshift.load.compression";
+    public static final String BYTES = "pgshift.load.bytes";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -63,11 +76,12 @@ public record LoadPart(Type type, String loadId, TableId table, List<String> col
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(loadId, "loadId");
         columns = columns == null ? List.of() : List.copyOf(columns);
+        compression = compression == null ? Compression.NONE : compression;
     }
 
     /** A marker record ({@link Type#START} or {@link Type#END}) of a load. */
     public static LoadPart marker(Type type, String loadId) {
-        return new LoadPart(type, loadId, null, List.of(), null, 0, 0, 0, false, 0);
+        return new LoadPart(type, loadId, null, List.of(), null, 0, 0, 0, false, 0, Compression.NONE, 0);
     }
 
     /** The record's headers, in a stable order. */
@@ -92,6 +106,8 @@ public record LoadPart(Type type, String loadId, TableId table, List<String> col
         h.put(PART, utf8(Integer.toString(part)));
         h.put(LAST, utf8(Boolean.toString(lastOfChunk)));
         h.put(ROWS, utf8(Long.toString(rows)));
+        h.put(COMPRESSION, utf8(compression.name().toLowerCase(java.util.Locale.ROOT)));
+        h.put(BYTES, utf8(Integer.toString(bytes)));
         return h;
     }
 
@@ -134,8 +150,23 @@ public record LoadPart(Type type, String loadId, TableId table, List<String> col
             case "binary" -> Format.BINARY;
             default -> throw new IllegalArgumentException("header " + FORMAT + " is '" + formatName + "'; expected text or binary");
         };
+        // Parts written before compression existed carry neither header: their value is the COPY data.
+        Compression compression = Compression.NONE;
+        if (header.apply(COMPRESSION) != null) {
+            String compressionName = text(header, COMPRESSION);
+            compression = switch (compressionName) {
+                case "none" -> Compression.NONE;
+                case "lz4" -> Compression.LZ4;
+                default -> throw new IllegalArgumentException("header " + COMPRESSION + " is '" + compressionName + "'; expected none or lz4");
+            };
+        }
+        int bytes = header.apply(BYTES) == null ? -1 : number(header, BYTES);
+        if (compression == Compression.LZ4 && bytes < 0) {
+            throw new IllegalArgumentException("header " + BYTES + " is missing or negative on an lz4 part");
+        }
         return new LoadPart(type, loadId, new TableId(text(header, SCHEMA), text(header, TABLE)), columns, format, number(header, CHUNK),
-                number(header, CHUNKS), number(header, PART), Boolean.parseBoolean(text(header, LAST)), Long.parseLong(text(header, ROWS)));
+                number(header, CHUNKS), number(header, PART), Boolean.parseBoolean(text(header, LAST)), Long.parseLong(text(header, ROWS)),
+                compression, bytes);
     }
 
     /** {@code COPY table (columns) FROM STDIN ...} for this part. */

@@ -15,7 +15,7 @@ import io.pgshift.app.pipeline.Pipeline;
 import io.pgshift.testkit.TestServers;
 
 /**
- * A change the target refuses (a constraint the source lacks) stops the applier with the table, the key,
+ * A row too large for a Kafka record stops the load with the table and the way out. A change the target refuses (a constraint the source lacks) stops the applier with the table, the key,
  * the Kafka offset, the SQLState and what to do; nothing after it is applied. After the operator fixes the
  * target, a restart resumes from that record and the target ends equal to the source.
  */
@@ -92,6 +92,35 @@ class RejectedChangeIT {
             pipeline.awaitCaughtUp(Duration.ofMinutes(2));
         }
         TestMigrations.assertTargetEqualsSource(servers, db);
+    }
+
+    @Test
+    void aRowTooLargeForAKafkaRecordStopsTheLoadNamingTheTableAndTheWayOut() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("hugerow");
+        String ddl = "CREATE TABLE blobs (id int PRIMARY KEY, data bytea)";
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute(ddl);
+            st.execute("ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL");
+            st.execute("INSERT INTO blobs VALUES (1, 'small')");
+            // 67 MB of random bytes: LZ4 cannot make it smaller, and it is more than a record of the load topic may hold.
+            st.execute("INSERT INTO blobs SELECT 2, decode(string_agg(md5(g::text || random()::text), ''), 'hex') FROM generate_series(1, 4200000) g");
+        }
+        try (Connection c = servers.target().connect(db); Statement st = c.createStatement()) {
+            st.execute(ddl);
+        }
+        MigrationConfig config = TestMigrations.config(servers, "hugerow_" + db.replaceAll("[^a-z0-9]", ""), db, servers.newFolder("hugerow"));
+        try (Pipeline pipeline = Pipeline.start(config)) {
+            assertThatThrownBy(() -> pipeline.awaitCaughtUp(Duration.ofMinutes(2)))
+                    .hasMessageContaining("A row of public.blobs (chunk")
+                    .hasMessageContaining("is 64 MB of COPY data, 64 MB compressed: more than the 63 MB a record of the load topic")
+                    .hasMessageContaining("tables.exclude")
+                    .hasMessageNotContaining("Restarting pgshift starts the load again"); // it would fail the same way
+        }
+        try (Connection c = servers.target().connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM blobs")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("the load is not proven complete, and the table is not passed off as loaded").isLessThan(2);
+        }
     }
 
     private static long count(TestServers servers, String db, String sql) throws Exception {

@@ -40,6 +40,10 @@ final class BulkLoader {
     /** COPY's binary file header: signature, flags, header extension length 0. */
     private static final byte[] BINARY_HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
     private static final byte[] BINARY_TRAILER = {(byte) 0xff, (byte) 0xff};
+    /** The largest load record: the load topic's {@code max.message.bytes} and the producer's {@code max.request.size}. */
+    static final int MAX_RECORD_BYTES = 64 << 20;
+    /** Room within a record for its headers and Kafka's batch and record framing. */
+    private static final int RECORD_OVERHEAD = 64 << 10;
 
     /** What the load moved. */
     record Summary(long rows, long bytes, int chunks, int tables, long millis) {
@@ -198,6 +202,14 @@ final class BulkLoader {
         checkSends();
         int size = buffer.finish();
         PartValues.Encoded value = buffer.encode();
+        if (value.value().length > MAX_RECORD_BYTES - RECORD_OVERHEAD) {
+            // Only a single row can come this large (a part is cut before it outgrows partBytes); Kafka would refuse it at every restart.
+            throw new LoadRowTooLargeException("A row of " + chunk.table() + " (chunk " + (chunk.index() + 1) + " of " + chunk.count() + ") is "
+                    + (size >> 20) + " MB of COPY data, " + (value.value().length >> 20) + " MB compressed: more than the "
+                    + ((MAX_RECORD_BYTES - RECORD_OVERHEAD) >> 20) + " MB a record of the load topic " + topic + " may hold. Leave "
+                    + chunk.table() + " out of the migration (tables.exclude) and copy it separately, for example with pg_dump --table"
+                    + " during the cutover, or make its rows smaller on the source.");
+        }
         LoadPart header = new LoadPart(LoadPart.Type.PART, loadId, chunk.table(), chunk.columns(), chunk.format(), chunk.index(), chunk.count(),
                 part, last, buffer.rows, value.compression(), size);
         buffer.reset();
@@ -211,6 +223,13 @@ final class BulkLoader {
                 bytes.addAndGet(size);
             }
         });
+    }
+
+    /** A row too large for one Kafka record: the load cannot carry it, and loading again would not help. */
+    static final class LoadRowTooLargeException extends RuntimeException {
+        LoadRowTooLargeException(String message) {
+            super(message);
+        }
     }
 
     private void checkSends() {
@@ -291,7 +310,7 @@ final class BulkLoader {
     }
 
     static Map<String, String> topicConfigs() {
-        // Parts are up to partBytes, but a single row larger than that travels alone: allow records up to 64 MB.
-        return Map.of("retention.ms", "-1", "retention.bytes", "-1", "cleanup.policy", "delete", "max.message.bytes", Integer.toString(64 << 20));
+        // Parts are up to partBytes, but a single row larger than that travels alone: allow records up to MAX_RECORD_BYTES.
+        return Map.of("retention.ms", "-1", "retention.bytes", "-1", "cleanup.policy", "delete", "max.message.bytes", Integer.toString(MAX_RECORD_BYTES));
     }
 }

@@ -233,8 +233,10 @@ public final class CaptureEngine implements AutoCloseable {
         catch (Exception | Error e) {
             String why = e.getMessage() != null ? e.getMessage() : e.toString();
             LOG.error("The bulk load of source database '{}' failed: {}", config.database(), why);
+            String next = e instanceof BulkLoader.LoadRowTooLargeException ? "" // its message says what to do; loading again would fail the same way
+                    : (why.endsWith(".") ? " " : ". ") + "Restarting pgshift starts the load again from a new snapshot.";
             CaptureFailedException failure = new CaptureFailedException("The bulk load of source database '" + config.database() + "' failed: " + why
-                    + ". Restarting pgshift starts the load again from a new snapshot.", e);
+                    + next, e);
             bulkLoaded.completeExceptionally(failure);
             finished.completeExceptionally(failure);
         }
@@ -299,7 +301,7 @@ public final class CaptureEngine implements AutoCloseable {
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 * 1024));
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(64 * 1024 * 1024));
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(BulkLoader.MAX_RECORD_BYTES));
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(32L * 1024 * 1024)); // send() waits while this much is unacknowledged
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
         return p;

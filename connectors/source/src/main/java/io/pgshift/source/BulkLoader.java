@@ -40,8 +40,7 @@ final class BulkLoader {
     /** COPY's binary file header: signature, flags, header extension length 0. */
     private static final byte[] BINARY_HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
     private static final byte[] BINARY_TRAILER = {(byte) 0xff, (byte) 0xff};
-    /** The largest load record: the load topic's {@code max.message.bytes} and the producer's {@code max.request.size}. */
-    static final int MAX_RECORD_BYTES = 64 << 20;
+    private static final int MAX_RECORD_BYTES = Topics.MAX_RECORD_BYTES;
     /** Room within a record for its headers and Kafka's batch and record framing. */
     private static final int RECORD_OVERHEAD = 64 << 10;
 

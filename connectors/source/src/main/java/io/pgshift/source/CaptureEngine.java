@@ -301,7 +301,7 @@ public final class CaptureEngine implements AutoCloseable {
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 * 1024));
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(BulkLoader.MAX_RECORD_BYTES));
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Topics.MAX_RECORD_BYTES));
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(32L * 1024 * 1024)); // send() waits while this much is unacknowledged
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
         return p;

@@ -23,10 +23,17 @@ public final class Topics {
     private Topics() {
     }
 
+    /**
+     * The largest record pgshift writes: its topics' {@code max.message.bytes} and its producers' {@code max.request.size}. A row
+     * travels in one record, and a cluster's default (1 MB) would refuse the change of a row with a large TOASTed value.
+     */
+    static final int MAX_RECORD_BYTES = 64 << 20;
+
     /** Creates each missing topic with infinite retention (the topics are the migration's buffer, not a cache). */
     public static void ensure(Admin admin, Collection<String> topics, int partitions, short replicationFactor)
             throws InterruptedException, ExecutionException, TimeoutException {
-        ensure(admin, topics, partitions, replicationFactor, Map.of("retention.ms", "-1", "retention.bytes", "-1", "cleanup.policy", "delete"));
+        ensure(admin, topics, partitions, replicationFactor, Map.of("retention.ms", "-1", "retention.bytes", "-1", "cleanup.policy", "delete",
+                "max.message.bytes", Integer.toString(MAX_RECORD_BYTES)));
     }
 
     /** Creates each missing topic with these topic configs. */

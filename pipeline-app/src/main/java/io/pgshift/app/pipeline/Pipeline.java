@@ -339,6 +339,18 @@ public final class Pipeline implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, FencePoint> fences = new java.util.LinkedHashMap<>();
         for (Lane lane : lanes) {
+            // Not caught up before the full load is applied: a load that failed has applied all it wrote, and a fence still gets through.
+            try {
+                lane.loaded().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            catch (ExecutionException | java.util.concurrent.CancellationException e) {
+                Throwable cause = failure().orElse(e.getCause() != null ? e.getCause() : e);
+                throw new IllegalStateException("The migration stopped before the load of '" + lane.mapping().source() + "' was applied: "
+                        + cause.getMessage(), cause);
+            }
+            catch (TimeoutException e) {
+                throw new TimeoutException("The full load of '" + lane.mapping().source() + "' was not applied within " + timeout);
+            }
             FencePoint fence;
             try {
                 fence = lane.capture().fence().get(remaining(deadline), TimeUnit.NANOSECONDS);
@@ -348,10 +360,13 @@ public final class Pipeline implements AutoCloseable {
             }
             Map<TopicPartition, Long> ends = endOffsets(lane.capture().allTopics());
             LOG.debug("Fence {} of '{}' at {}: waiting for the applier to reach {}", fence.fenceId(), fence.database(), fence.lsn(), ends);
-            while (pending(lane, ends) > 0) {
+            while (true) {
                 failure().ifPresent(f -> {
                     throw new IllegalStateException("The migration stopped: " + f.getMessage(), f);
                 });
+                if (pending(lane, ends) == 0) {
+                    break;
+                }
                 if (System.nanoTime() > deadline) {
                     throw new TimeoutException("The target database '" + lane.mapping().target() + "' did not catch up within " + timeout
                             + ": " + pending(lane, ends) + " records still to apply");

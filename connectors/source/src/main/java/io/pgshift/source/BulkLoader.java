@@ -149,6 +149,11 @@ final class BulkLoader {
         finally {
             closeReaders();
         }
+        if (cancelled) {
+            // Stopped from outside: chunks are missing, so no end records; the next start finds the load unfinished and loads again.
+            throw new LoadStoppedException("The bulk load of database '" + config.database() + "' was stopped before every chunk was read;"
+                    + " the next start loads again from a new snapshot");
+        }
         producer.flush();
         checkSends();
         publishMarkers(producer, topic, partitions, LoadPart.marker(LoadPart.Type.END, loadId));
@@ -222,6 +227,13 @@ final class BulkLoader {
                 bytes.addAndGet(size);
             }
         });
+    }
+
+    /** The load was stopped ({@link #cancel()}) before it read every chunk: it is not complete, and says so by writing no end records. */
+    static final class LoadStoppedException extends RuntimeException {
+        LoadStoppedException(String message) {
+            super(message);
+        }
     }
 
     /** A row too large for one Kafka record: the load cannot carry it, and loading again would not help. */

@@ -230,6 +230,10 @@ public final class CaptureEngine implements AutoCloseable {
             runner.execute(engine);
             bulkLoaded.complete(bulk.run(chunks));
         }
+        catch (BulkLoader.LoadStoppedException e) {
+            LOG.info("{}", e.getMessage());
+            bulkLoaded.completeExceptionally(e);
+        }
         catch (Exception | Error e) {
             String why = e.getMessage() != null ? e.getMessage() : e.toString();
             LOG.error("The bulk load of source database '{}' failed: {}", config.database(), why);
@@ -394,12 +398,7 @@ public final class CaptureEngine implements AutoCloseable {
         if (snapshot != null) {
             snapshot.close();
         }
-        try {
-            engine.close();
-        }
-        catch (Exception e) {
-            LOG.warn("Stopping the capture of '{}': {}", config.database(), e.getMessage());
-        }
+        closeEngine();
         runner.shutdown();
         try {
             if (!runner.awaitTermination(60, TimeUnit.SECONDS)) {
@@ -411,6 +410,38 @@ public final class CaptureEngine implements AutoCloseable {
         }
         producer.close(Duration.ofSeconds(30));
         LOG.info("Capture of source database '{}' stopped after publishing {} records", config.database(), publisher.publishedCount());
+    }
+
+    /**
+     * Stops the Debezium engine. The engine refuses to stop while its task starts (it would leak the task's replication connection,
+     * which keeps the slot in use), so a stop in that moment is tried again until the task has started, for up to 60 s.
+     */
+    private void closeEngine() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                engine.close();
+                return;
+            }
+            catch (IllegalStateException e) {
+                boolean starting = e.getMessage() != null && e.getMessage().contains("tasks are starting");
+                if (!starting || System.nanoTime() > deadline) {
+                    LOG.warn("Stopping the capture of '{}': {}", config.database(), e.getMessage());
+                    return;
+                }
+                try {
+                    Thread.sleep(50);
+                }
+                catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            catch (Exception e) {
+                LOG.warn("Stopping the capture of '{}': {}", config.database(), e.getMessage());
+                return;
+            }
+        }
     }
 
     /** The capture stopped or could not start; the message says why and what to do. */

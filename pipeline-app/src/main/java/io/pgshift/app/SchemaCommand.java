@@ -35,7 +35,8 @@ final class SchemaCommand implements Callable<Integer> {
         MigrationConfig cfg = MigrationConfigLoader.load(config);
         List<SchemaSection> sections = section == null ? List.of(SchemaSection.PRE_DATA, SchemaSection.POST_DATA) : List.of(SchemaSection.of(section));
         for (MigrationConfig.DatabaseMapping db : cfg.databases()) {
-            SchemaMigrator migrator = new SchemaMigrator(cfg.source(), db.source(), cfg.target(), db.target(), cfg.tables(), cfg.workDir());
+            SchemaMigrator migrator = new SchemaMigrator(cfg.source(), db.source(), cfg.target(), db.target(), cfg.tables(), cfg.workDir(),
+                    cfg.load().indexJobs());
             for (SchemaSection s : sections) {
                 spec.commandLine().getOut().println(migrator.apply(s).message());
             }

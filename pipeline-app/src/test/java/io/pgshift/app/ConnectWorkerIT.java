@@ -60,7 +60,7 @@ class ConnectWorkerIT {
         Path work = servers.newFolder("connect");
         // On Kafka Connect, the whole schema goes in first: the sink applies changes as soon as they arrive.
         SchemaMigrator schema = new SchemaMigrator(servers.source().endpoint("source"), db, servers.target().endpoint("target"), db,
-                TableSelection.all(), work);
+                TableSelection.all(), work, 1);
         schema.apply(SchemaSection.PRE_DATA);
         schema.apply(SchemaSection.POST_DATA);
         String name = "connect_" + db.replaceAll("[^a-z0-9]", "");

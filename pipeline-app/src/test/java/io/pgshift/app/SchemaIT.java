@@ -96,6 +96,43 @@ class SchemaIT {
         }
     }
 
+    /**
+     * Post-data builds its indexes with several jobs, so it is not one transaction: a failed attempt leaves what it built, and the next
+     * attempt drops that and builds everything as the source has it.
+     */
+    @Test
+    void aFailedParallelPostDataIsBuiltWhollyByTheNextAttempt() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("postjobs");
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute(SqlResource.load("/io/pgshift/app/schema/sample.sql"));
+        }
+        String yaml = TestMigrations.yaml(servers, "postjobs", db, servers.newFolder("postjobs-work"))
+                .replace("tables: { include: [\"public.*\"] }", "tables: { include: [\"sales.*\"], exclude: [\"sales.scr*\"] }")
+                + "load: { indexJobs: 3 }\n";
+        Path config = TestMigrations.configFile(servers.newFolder("postjobs"), yaml);
+        assertThat(TestMigrations.cli("schema", "-c", config.toString(), "--section", "pre-data").exitCode()).isZero();
+        try (Connection t = servers.target().connect(db); Statement st = t.createStatement()) {
+            st.execute("INSERT INTO sales.products VALUES ('ABC-1', 'one', 1, '{}'), ('ABC-1', 'the same key', 2, '{}')"); // no primary key yet
+        }
+
+        TestMigrations.CliRun failed = TestMigrations.cli("schema", "-c", config.toString(), "--section", "post-data");
+        assertThat(failed.exitCode()).isEqualTo(1);
+        assertThat(failed.err()).contains("Failed applying the post-data section of '" + db + "'").contains("products_pkey")
+                .contains("What this section built before the failure stays; the next attempt drops it and builds it again");
+
+        try (Connection t = servers.target().connect(db); Statement st = t.createStatement()) {
+            st.execute("DELETE FROM sales.products WHERE title = 'the same key'"); // the operator's fix
+        }
+        TestMigrations.CliRun post = TestMigrations.cli("schema", "-c", config.toString(), "--section", "post-data");
+        assertThat(post.exitCode()).as(post.err()).isZero();
+        assertThat(post.out()).contains("post-data of '" + db + "' applied");
+        try (Connection s = servers.source().connect(db); Connection t = servers.target().connect(db)) {
+            List<String> expected = fingerprint(s).stream().filter(l -> !l.contains("sales.scratch") && !l.contains("sales.cache")).toList();
+            assertThat(fingerprint(t)).as("the target's schema after the second attempt").containsExactlyElementsOf(expected);
+        }
+    }
+
     @Test
     void aFailingStatementIsQuotedAndNothingOfItsSectionIsApplied() throws Exception {
         TestServers servers = TestServers.get();

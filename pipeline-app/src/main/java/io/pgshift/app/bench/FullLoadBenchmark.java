@@ -179,7 +179,7 @@ public final class FullLoadBenchmark {
         Path work = servers.newFolder("fullload");
         MigrationConfig config = BenchData.config(servers, "full", db, work);
         io.pgshift.app.schema.SchemaMigrator.ensureDatabase(config.target(), db);
-        new io.pgshift.app.schema.SchemaMigrator(config.source(), db, config.target(), db, config.tables(), work)
+        new io.pgshift.app.schema.SchemaMigrator(config.source(), db, config.target(), db, config.tables(), work, config.load().indexJobs())
                 .apply(io.pgshift.app.schema.SchemaSection.PRE_DATA);
         BenchData.ThreadCpu sampler = BenchData.ThreadCpu.start();
         long t0 = System.nanoTime();

@@ -22,7 +22,7 @@ public record MigrationConfig(String name, PgEndpoint source, PgEndpoint target,
      * @param chunkMegabytes     table data per chunk
      * @param slotWalWarnMegabytes a warning past this much source WAL held back by the slot during the load
      */
-    public record Load(String method, int readers, int chunkMegabytes, int slotWalWarnMegabytes) {
+    public record Load(String method, int readers, int chunkMegabytes, int slotWalWarnMegabytes, int indexJobs) {
     }
 
     /**

@@ -83,6 +83,10 @@ public final class MigrationConfigDef {
         add(ConfigKey.optional("load.chunkMegabytes", INT, "32", "Table data per chunk (method copy). Larger tables are split into key ranges"
                 + " of a single integer primary key, or on PostgreSQL 14 and later into ranges of heap blocks; other tables are one chunk.",
                 "32", range(1, 1_048_576)));
+        add(ConfigKey.optional("load.indexJobs", INT, "2", "Indexes, constraints and foreign keys the post-data section builds at once"
+                + " after the load (pg_restore --jobs; PostgreSQL also builds each B-tree index with parallel workers). With 2 or more, what"
+                + " a failed attempt built is dropped and built again by the next; 1 applies the section in one transaction instead.", "2",
+                range(1, 32)));
         add(ConfigKey.optional("load.slotWalWarnMegabytes", INT, "10240", "A warning is logged when the replication slot holds back more"
                 + " source WAL than this while the load runs (the source's disk fills with it).", "10240", range(1, Integer.MAX_VALUE)));
         add(ConfigKey.section("apply", OBJECT, "The applier on the target."));

@@ -114,7 +114,8 @@ public final class MigrationConfigLoader {
                         (Integer) value(root, "status.publishIntervalMs", "status.publishIntervalMs")),
                 new MigrationConfig.Load((String) value(root, "load.method", "load.method"), (Integer) value(root, "load.readers", "load.readers"),
                         (Integer) value(root, "load.chunkMegabytes", "load.chunkMegabytes"),
-                        (Integer) value(root, "load.slotWalWarnMegabytes", "load.slotWalWarnMegabytes")));
+                        (Integer) value(root, "load.slotWalWarnMegabytes", "load.slotWalWarnMegabytes"),
+                        (Integer) value(root, "load.indexJobs", "load.indexJobs")));
     }
 
     private PgEndpoint endpoint(JsonNode root, String role) {

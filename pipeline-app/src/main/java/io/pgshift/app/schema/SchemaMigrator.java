@@ -32,9 +32,12 @@ import io.pgshift.core.catalog.TableInfo;
 /**
  * Moves one database's schema with {@code pg_dump --schema-only --no-owner --no-privileges} (custom format) and
  * {@code pg_restore --section}: pre-data before the load, post-data after it. Only the selected tables (with their
- * partitions) are in the dump; every other object of the database comes along. Each section is applied in one
- * transaction that stops at the first error, which is reported with the statement that failed. Applying a section
- * again is safe: what pgshift applied is recorded in {@code pgshift.schema_sections} in the target database, and a
+ * partitions) are in the dump; every other object of the database comes along. The pre-data section is applied in one
+ * transaction that stops at the first error, which is reported with the statement that failed. The post-data section builds
+ * {@code indexJobs} indexes and constraints at once ({@code pg_restore --jobs}, which cannot run in one transaction: what a
+ * failed attempt built is dropped by the next before it starts, by pgshift for the tables' indexes, constraints and triggers, whose
+ * partitions' copies {@code --clean} cannot drop in the right order, and by {@code pg_restore --clean --if-exists} for the rest), or
+ * with one job in one transaction too. Applying a section again is safe: what pgshift applied is recorded in {@code pgshift.schema_sections} in the target database, and a
  * target that already has the objects is left alone and said so. Passwords travel in the environment of the client
  * programs, never on their command lines.
  */
@@ -53,8 +56,15 @@ public final class SchemaMigrator {
     private final String targetDb;
     private final TableSelection selection;
     private final Path workDir;
+    private final int indexJobs;
 
-    public SchemaMigrator(PgEndpoint source, String sourceDb, PgEndpoint target, String targetDb, TableSelection selection, Path workDir) {
+    /** {@code indexJobs}: how many indexes and constraints the post-data section builds at once (1: in one transaction). */
+    public SchemaMigrator(PgEndpoint source, String sourceDb, PgEndpoint target, String targetDb, TableSelection selection, Path workDir,
+                          int indexJobs) {
+        if (indexJobs < 1) {
+            throw new IllegalArgumentException("indexJobs must be at least 1, was " + indexJobs);
+        }
+        this.indexJobs = indexJobs;
         this.source = source;
         this.sourceDb = sourceDb;
         this.target = target;
@@ -127,13 +137,13 @@ public final class SchemaMigrator {
     Outcome applyPostData() throws SQLException, IOException {
         List<TableId> selected = selectedSourceTables();
         Map<String, String> buildSettings;
+        Set<String> wanted;
         try (Connection t = target.connect(targetDb, "pgshift-schema")) {
             Optional<String> recorded = recorded(t, SchemaSection.POST_DATA);
             if (recorded.isPresent()) {
                 return said(new Outcome(SchemaSection.POST_DATA, false, "post-data of '" + sourceDb + "' is already in target database '" + targetDb
                         + "' (" + recorded.get() + "): nothing to do"));
             }
-            Set<String> wanted;
             try (Connection s = source.connect(sourceDb, "pgshift-schema")) {
                 wanted = postDataObjects(s, selected);
             }
@@ -143,18 +153,23 @@ public final class SchemaMigrator {
                 return said(new Outcome(SchemaSection.POST_DATA, false, "target database '" + targetDb + "' already has all " + wanted.size()
                         + " indexes, constraints and triggers of the selected tables of '" + sourceDb + "': post-data left as it is"));
             }
-            if (!have.isEmpty()) {
+            long present = have.stream().filter(wanted::contains).count();
+            if (present > 0 && indexJobs == 1) {
                 LOG.warn("Target database '{}' already has {} of the {} indexes, constraints and triggers of '{}': applying post-data may stop at the"
-                        + " first of them", targetDb, have.stream().filter(wanted::contains).count(), wanted.size(), sourceDb);
+                        + " first of them", targetDb, present, wanted.size(), sourceDb);
             }
             buildSettings = indexBuildSettings(t);
         }
         Path dump = dump(selected);
         long t0 = System.nanoTime();
+        if (indexJobs > 1) {
+            dropPresentPostData(selected, wanted);
+            dropUnattachedPartitionIndexes(selected);
+        }
         if (!buildSettings.isEmpty()) {
             LOG.info("Schema: post-data of '{}' builds its indexes with {} (the target's own settings are lower)", sourceDb, buildSettings);
         }
-        restore(dump, SchemaSection.POST_DATA, buildSettings);
+        restore(dump, SchemaSection.POST_DATA, buildSettings, indexJobs);
         List<String> refreshed = refreshMaterializedViews();
         try (Connection t = target.connect(targetDb, "pgshift-schema")) {
             record(t, SchemaSection.POST_DATA, "applied");
@@ -212,8 +227,7 @@ public final class SchemaMigrator {
     /**
      * Session settings for the post-data section's index builds, only where they raise the target's own: PostgreSQL builds each
      * B-tree index with parallel workers ({@code max_parallel_maintenance_workers}, up to 4 and never more than the server's
-     * {@code max_parallel_workers}) sharing {@code maintenance_work_mem} (at least 256 MB). The section stays one transaction,
-     * so a failure still leaves nothing of it behind ({@code pg_restore --jobs} cannot run in one transaction).
+     * {@code max_parallel_workers}) sharing {@code maintenance_work_mem} (at least 256 MB, for each of the section's jobs).
      */
     public static Map<String, String> indexBuildSettings(Connection target) throws SQLException {
         Map<String, String> settings = new java.util.LinkedHashMap<>();
@@ -236,12 +250,17 @@ public final class SchemaMigrator {
     }
 
     private void restore(Path dump, SchemaSection section) throws IOException {
-        restore(dump, section, Map.of());
+        restore(dump, section, Map.of(), 1);
     }
 
-    private void restore(Path dump, SchemaSection section, Map<String, String> settings) throws IOException {
-        List<String> command = List.of(ClientTools.locate("pg_restore"), "--section=" + section.label(), "--no-owner", "--no-privileges",
-                "--exit-on-error", "--single-transaction", "--dbname=" + targetDb, dump.toString());
+    /** {@code pg_restore} of one section: with one job in one transaction, else with {@code jobs} connections. */
+    private void restore(Path dump, SchemaSection section, Map<String, String> settings, int jobs) throws IOException {
+        List<String> command = new ArrayList<>(List.of(ClientTools.locate("pg_restore"), "--section=" + section.label(), "--no-owner",
+                "--no-privileges", "--exit-on-error", "--dbname=" + targetDb));
+        // With jobs, --clean drops (if they exist) the section's objects that pgshift's own drops do not cover: indexes of materialized
+        // views, policies, statistics, rules.
+        command.addAll(jobs > 1 ? List.of("--jobs=" + jobs, "--clean", "--if-exists") : List.of("--single-transaction"));
+        command.add(dump.toString());
         String what = "applying the " + section + " section of '" + sourceDb + "' to target database '" + targetDb + "'";
         Map<String, String> env = new java.util.LinkedHashMap<>(target.libpqEnvironment(targetDb));
         if (!settings.isEmpty()) {
@@ -249,15 +268,16 @@ public final class SchemaMigrator {
         }
         ClientTools.Result r = ClientTools.run(command, env, TOOL_TIMEOUT, what);
         if (r.exitCode() != 0) {
-            throw new IOException(restoreFailure(what, r.output()));
+            throw new IOException(restoreFailure(what, r.output(), jobs == 1));
         }
     }
 
     /**
      * The operator's message for a failed {@code pg_restore}: the error and the statement that failed (which
-     * pg_restore prints after "Command was:"); nothing of it was applied, since the section runs in one transaction.
+     * pg_restore prints after "Command was:"); in one transaction nothing of the section was applied, else what was built is dropped
+     * and built again by the next attempt.
      */
-    static String restoreFailure(String what, String output) {
+    static String restoreFailure(String what, String output, boolean oneTransaction) {
         String error = output;
         String statement = null;
         int cmd = output.indexOf("Command was:");
@@ -270,8 +290,9 @@ public final class SchemaMigrator {
         if (statement != null) {
             b.append("\nThe statement that failed:\n").append(statement);
         }
-        b.append("\nNothing of this section was applied (it runs in one transaction). Fix the cause in the target database, then run"
-                + " 'pgshift schema' again.");
+        b.append(oneTransaction ? "\nNothing of this section was applied (it runs in one transaction)."
+                : "\nWhat this section built before the failure stays; the next attempt drops it and builds it again.");
+        b.append(" Fix the cause in the target database, then run 'pgshift schema' again.");
         return b.toString();
     }
 
@@ -314,17 +335,115 @@ public final class SchemaMigrator {
 
     /** The indexes, constraints and triggers of these tables (their partitions' own are left out: they follow the parent's). */
     private Set<String> postDataObjects(Connection c, List<TableId> tables) throws SQLException {
-        Set<String> tableNames = tables.stream().map(TableId::toString).collect(Collectors.toSet());
-        Set<String> objects = new LinkedHashSet<>();
+        return postDataObjectList(c, tables).stream().map(PostDataObject::key).collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+
+    /** An index, constraint, foreign key or trigger of a table, as the post-data section creates it. */
+    private record PostDataObject(String kind, TableId table, String name) {
+        String key() {
+            return kind + " " + table.schema() + "." + name;
+        }
+
+        /** The statement that drops it (a partitioned table's drops its partitions' too). */
+        String dropSql() {
+            return switch (kind) {
+                case "trigger" -> "DROP TRIGGER IF EXISTS " + Identifiers.quote(name) + " ON " + table.quoted();
+                case "index" -> "DROP INDEX IF EXISTS " + new TableId(table.schema(), name).quoted();
+                default -> "ALTER TABLE " + table.quoted() + " DROP CONSTRAINT IF EXISTS " + Identifiers.quote(name);
+            };
+        }
+    }
+
+    private List<PostDataObject> postDataObjectList(Connection c, List<TableId> tables) throws SQLException {
+        Set<TableId> selected = new HashSet<>(tables);
+        List<PostDataObject> objects = new ArrayList<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(SqlResource.load("/io/pgshift/app/schema/post-data-objects.sql"))) {
             while (rs.next()) {
                 TableId table = new TableId(rs.getString("schema_name"), rs.getString("table_name"));
-                if (tableNames.contains(table.toString())) {
-                    objects.add(rs.getString("kind") + " " + rs.getString("schema_name") + "." + rs.getString("name"));
+                if (selected.contains(table)) {
+                    objects.add(new PostDataObject(rs.getString("kind"), table, rs.getString("name")));
                 }
             }
         }
         return objects;
+    }
+
+    /**
+     * Before a post-data section with several jobs, which cannot run in one transaction: drops, in one transaction, what an earlier
+     * attempt (or a hand) built of it on the target, so that the section starts from none of its objects. Foreign keys go first, then
+     * triggers, constraints and indexes (those of a partitioned table take their partitions' along).
+     */
+    private void dropPresentPostData(List<TableId> selected, Set<String> wanted) throws SQLException {
+        List<String> order = List.of("foreign key", "trigger", "constraint", "index");
+        try (Connection t = target.connect(targetDb, "pgshift-schema")) {
+            List<PostDataObject> present = postDataObjectList(t, selected).stream().filter(o -> wanted.contains(o.key()))
+                    .sorted(java.util.Comparator.comparingInt(o -> order.indexOf(o.kind()))).toList();
+            if (present.isEmpty()) {
+                return;
+            }
+            t.setAutoCommit(false);
+            try (Statement st = t.createStatement()) {
+                for (PostDataObject o : present) {
+                    st.execute(o.dropSql());
+                }
+                t.commit();
+            }
+            catch (SQLException e) {
+                t.rollback();
+                throw new SQLException("Cannot drop what an earlier attempt of the post-data section built in target database '" + targetDb
+                        + "' (nothing was dropped): " + e.getMessage() + ". Drop the objects it names by hand, or set load.indexJobs: 1.",
+                        e.getSQLState(), e);
+            }
+            LOG.warn("Target database '{}' had {} of the indexes, constraints and triggers of '{}' (an earlier attempt, or made by hand):"
+                    + " dropped them, to build the whole post-data section as the source has it", targetDb, present.size(), sourceDb);
+        }
+    }
+
+    /**
+     * Before a post-data section with several jobs: drops, in one transaction, the indexes (and the constraints they back) of the
+     * selected tables' partitions that a failed earlier attempt built but did not attach, and that the source has too. pg_restore
+     * --clean leaves them, since a partition's index has no DROP of its own in a dump.
+     */
+    private void dropUnattachedPartitionIndexes(List<TableId> selected) throws SQLException {
+        Set<TableId> roots = new HashSet<>(selected);
+        List<String> drops = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        try (Connection t = target.connect(targetDb, "pgshift-schema"); Connection s = source.connect(sourceDb, "pgshift-schema")) {
+            try (Statement st = t.createStatement();
+                 ResultSet rs = st.executeQuery(SqlResource.load("/io/pgshift/app/schema/unattached-partition-indexes.sql"));
+                 PreparedStatement sourceHas = s.prepareStatement("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                         + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('i', 'I')")) {
+                while (rs.next()) {
+                    if (!roots.contains(new TableId(rs.getString("root_schema"), rs.getString("root_name")))) {
+                        continue;
+                    }
+                    sourceHas.setString(1, rs.getString("schema_name"));
+                    sourceHas.setString(2, rs.getString("index_name"));
+                    try (ResultSet has = sourceHas.executeQuery()) {
+                        if (!has.next()) {
+                            continue; // not the source's: somebody's own index, left alone
+                        }
+                    }
+                    TableId partition = new TableId(rs.getString("schema_name"), rs.getString("table_name"));
+                    String constraint = rs.getString("constraint_name");
+                    drops.add(constraint != null ? "ALTER TABLE " + partition.quoted() + " DROP CONSTRAINT " + Identifiers.quote(constraint)
+                            : "DROP INDEX " + new TableId(rs.getString("schema_name"), rs.getString("index_name")).quoted());
+                    names.add(rs.getString("schema_name") + "." + rs.getString("index_name"));
+                }
+            }
+            if (drops.isEmpty()) {
+                return;
+            }
+            t.setAutoCommit(false);
+            try (Statement st = t.createStatement()) {
+                for (String sql : drops) {
+                    st.execute(sql);
+                }
+            }
+            t.commit();
+        }
+        LOG.warn("Target database '{}' had indexes of partitions that an earlier post-data attempt built but did not attach: dropped {}, to"
+                + " build them again", targetDb, names);
     }
 
     private static boolean exists(Connection c, TableId table) throws SQLException {

@@ -1,7 +1,7 @@
 -- post-data-objects.sql: the names of the indexes, constraints (other than NOT NULL) and triggers of the
 -- tables of the current database, with their table, as the post-data section of a schema dump creates
 -- them. pgshift compares the source's with the target's to tell whether post-data is already in.
--- Parameters: none. Columns: schema_name, table_name, kind ('index', 'constraint', 'trigger'), name.
+-- Parameters: none. Columns: schema_name, table_name, kind ('index', 'constraint', 'foreign key', 'trigger'), name.
 -- Runnable in psql as it is.
 SELECT n.nspname AS schema_name, c.relname AS table_name, 'index' AS kind, ic.relname AS name
   FROM pg_index i
@@ -10,7 +10,7 @@ SELECT n.nspname AS schema_name, c.relname AS table_name, 'index' AS kind, ic.re
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgshift') AND n.nspname NOT LIKE 'pg\_%'
 UNION ALL
-SELECT n.nspname, c.relname, 'constraint', co.conname
+SELECT n.nspname, c.relname, CASE co.contype WHEN 'f' THEN 'foreign key' ELSE 'constraint' END, co.conname
   FROM pg_constraint co
   JOIN pg_class c ON c.oid = co.conrelid
   JOIN pg_namespace n ON n.oid = c.relnamespace

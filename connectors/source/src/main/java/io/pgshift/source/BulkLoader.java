@@ -31,8 +31,9 @@ import io.pgshift.core.load.PartValues;
 /**
  * pgshift's bulk snapshot of one source database: parallel readers, each a transaction that imported the slot's exported snapshot,
  * {@code COPY} chunks of the tables {@code TO STDOUT} and publish the rows as parts of at most {@code partBytes} on the load topic,
- * cut at row boundaries (PostgreSQL sends every row of a COPY as one message) and compressed with LZ4 ({@link PartValues}). The parts of a chunk go to one partition in order; an
- * {@code end} record on every partition closes the load once Kafka acknowledged every part.
+ * cut at row boundaries (PostgreSQL sends every row of a COPY as one message) and compressed with LZ4 ({@link PartValues}). The
+ * parts of a chunk go to one partition in order; an {@code end} record on every partition closes the load once Kafka acknowledged
+ * every part, and only a load that read every chunk writes them.
  */
 final class BulkLoader {
 

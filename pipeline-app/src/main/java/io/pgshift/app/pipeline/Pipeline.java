@@ -135,8 +135,8 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void startLane(MigrationConfig.DatabaseMapping db) throws IOException, SQLException, InterruptedException {
-        SchemaMigrator schema = new SchemaMigrator(config.source(), db.source(), config.target(), db.target(), config.tables(), config.workDir(),
-                config.load().indexJobs());
+        SchemaMigrator schema = new SchemaMigrator(config.source(), db.source(), config.target(), db.target(), config.tables(),
+                config.workDir(), config.load().indexJobs());
         SchemaMigrator.ensureDatabase(config.target(), db.target());
         if (options.preData()) {
             schema.apply(SchemaSection.PRE_DATA);

@@ -37,9 +37,9 @@ import io.pgshift.core.catalog.TableInfo;
  * {@code indexJobs} indexes and constraints at once ({@code pg_restore --jobs}, which cannot run in one transaction: what a
  * failed attempt built is dropped by the next before it starts, by pgshift for the tables' indexes, constraints and triggers, whose
  * partitions' copies {@code --clean} cannot drop in the right order, and by {@code pg_restore --clean --if-exists} for the rest), or
- * with one job in one transaction too. Applying a section again is safe: what pgshift applied is recorded in {@code pgshift.schema_sections} in the target database, and a
- * target that already has the objects is left alone and said so. Passwords travel in the environment of the client
- * programs, never on their command lines.
+ * with one job in one transaction too. Applying a section again is safe: what pgshift applied is recorded in
+ * {@code pgshift.schema_sections} in the target database, and a target that already has the objects is left alone and said so.
+ * Passwords travel in the environment of the client programs, never on their command lines.
  */
 public final class SchemaMigrator {
 

@@ -90,6 +90,27 @@ class RejectedChangeIT {
         assertThat(count(servers, db, "SELECT count(*) FROM blobs")).as("the huge row is not on the target").isLessThan(2);
     }
 
+    @Test
+    void aChangeTooLargeForAKafkaRecordStopsTheCaptureNamingTheTableAndTheWayOut() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("hugechange");
+        String ddl = "CREATE TABLE blobs (id int PRIMARY KEY, data bytea)";
+        MigrationConfig config = migration(servers, db, "hugechange", List.of(ddl, "INSERT INTO blobs VALUES (1, 'small')"), List.of(ddl));
+        try (Pipeline pipeline = Pipeline.start(config)) {
+            pipeline.awaitCaughtUp(Duration.ofMinutes(2));
+            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+                // 40 MB of bytes is 80 MB as PostgreSQL text (hex): more than a Kafka record may hold.
+                st.execute("UPDATE blobs SET data = (SELECT decode(string_agg(md5(g::text || random()::text), ''), 'hex')"
+                        + " FROM generate_series(1, 2500000) g) WHERE id = 1");
+            }
+            assertThatThrownBy(() -> pipeline.awaitCaughtUp(Duration.ofMinutes(2)))
+                    .hasMessageContaining("A change to public.blobs (key {id=1}) at source LSN")
+                    .hasMessageContaining("MB as a change record, more than the 63 MB a Kafka record may hold")
+                    .hasMessageContaining("tables.exclude");
+        }
+        assertThat(count(servers, db, "SELECT length(data) FROM blobs WHERE id = 1")).as("the target keeps the row as it was").isEqualTo(5);
+    }
+
     private static final String POSITIVE = "ALTER TABLE stock ADD CONSTRAINT stock_qty_positive CHECK (qty >= 0)";
 
     /** Runs the statements on the source and the target, and returns the migration of the database. */

@@ -41,9 +41,6 @@ final class BulkLoader {
     /** COPY's binary file header: signature, flags, header extension length 0. */
     private static final byte[] BINARY_HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
     private static final byte[] BINARY_TRAILER = {(byte) 0xff, (byte) 0xff};
-    private static final int MAX_RECORD_BYTES = Topics.MAX_RECORD_BYTES;
-    /** Room within a record for its headers and Kafka's batch and record framing. */
-    private static final int RECORD_OVERHEAD = 64 << 10;
 
     /** What the load moved. */
     record Summary(long rows, long bytes, int chunks, int tables, long millis) {
@@ -207,11 +204,11 @@ final class BulkLoader {
         checkSends();
         int size = buffer.finish();
         PartValues.Encoded value = buffer.encode();
-        if (value.value().length > MAX_RECORD_BYTES - RECORD_OVERHEAD) {
+        if (value.value().length > Topics.MAX_PAYLOAD_BYTES) {
             // Only a single row can come this large (a part is cut before it outgrows partBytes); Kafka would refuse it at every restart.
             throw new LoadRowTooLargeException("A row of " + chunk.table() + " (chunk " + (chunk.index() + 1) + " of " + chunk.count() + ") is "
                     + (size >> 20) + " MB of COPY data, " + (value.value().length >> 20) + " MB compressed: more than the "
-                    + ((MAX_RECORD_BYTES - RECORD_OVERHEAD) >> 20) + " MB a record of the load topic " + topic + " may hold. Leave "
+                    + (Topics.MAX_PAYLOAD_BYTES >> 20) + " MB a record of the load topic " + topic + " may hold. Leave "
                     + chunk.table() + " out of the migration (tables.exclude) and copy it separately, for example with pg_dump --table"
                     + " during the cutover, or make its rows smaller on the source.");
         }
@@ -322,7 +319,7 @@ final class BulkLoader {
     }
 
     static Map<String, String> topicConfigs() {
-        // Parts are up to partBytes, but a single row larger than that travels alone: allow records up to MAX_RECORD_BYTES.
-        return Map.of("retention.ms", "-1", "retention.bytes", "-1", "cleanup.policy", "delete", "max.message.bytes", Integer.toString(MAX_RECORD_BYTES));
+        // Parts are up to partBytes, but a single row larger than that travels alone: allow records up to Topics.MAX_RECORD_BYTES.
+        return Map.of("retention.ms", "-1", "retention.bytes", "-1", "cleanup.policy", "delete", "max.message.bytes", Integer.toString(Topics.MAX_RECORD_BYTES));
     }
 }

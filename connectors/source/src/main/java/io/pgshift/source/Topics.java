@@ -28,6 +28,8 @@ public final class Topics {
      * travels in one record, and a cluster's default (1 MB) would refuse the change of a row with a large TOASTed value.
      */
     static final int MAX_RECORD_BYTES = 64 << 20;
+    /** The most a record's key and value may hold together, leaving room for its headers and Kafka's framing. */
+    static final int MAX_PAYLOAD_BYTES = MAX_RECORD_BYTES - (64 << 10);
 
     /** Creates each missing topic with infinite retention (the topics are the migration's buffer, not a cache). */
     public static void ensure(Admin admin, Collection<String> topics, int partitions, short replicationFactor)

@@ -16,7 +16,7 @@ import io.pgshift.app.pipeline.Pipeline;
 import io.pgshift.testkit.TestServers;
 
 /**
- * A row too large for a Kafka record stops the load with the table and the way out. A change the target refuses (a constraint the source lacks) stops the applier with the table, the key,
+ * A row or a change too large for a Kafka record stops the load or the capture with the table and the way out. A change the target refuses (a constraint the source lacks) stops the applier with the table, the key,
  * the Kafka offset, the SQLState and what to do; nothing after it is applied. After the operator fixes the
  * target, a restart resumes from that record and the target ends equal to the source.
  */
@@ -109,6 +109,15 @@ class RejectedChangeIT {
                     .hasMessageContaining("tables.exclude");
         }
         assertThat(count(servers, db, "SELECT length(data) FROM blobs WHERE id = 1")).as("the target keeps the row as it was").isEqualTo(5);
+        // The table's topic allows 64 MB records itself, so a cluster whose default is 1 MB takes large rows too.
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of("bootstrap.servers", servers.bootstrapServers()))) {
+            var topic = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC,
+                    config.names().tableTopic(db, new io.pgshift.core.TableId("public", "blobs")));
+            var entry = admin.describeConfigs(List.of(topic)).all().get().get(topic).get("max.message.bytes");
+            assertThat(entry.value()).isEqualTo(Integer.toString(64 << 20));
+            assertThat(entry.source()).isEqualTo(org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+        }
     }
 
     private static final String POSITIVE = "ALTER TABLE stock ADD CONSTRAINT stock_qty_positive CHECK (qty >= 0)";

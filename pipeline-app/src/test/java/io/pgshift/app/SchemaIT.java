@@ -31,12 +31,7 @@ class SchemaIT {
     void preDataThenPostDataReproduceTheSourceSchema() throws Exception {
         TestServers servers = TestServers.get();
         String db = servers.newDatabasePair("schema");
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.execute(SqlResource.load("/io/pgshift/app/schema/sample.sql"));
-        }
-        String yaml = TestMigrations.yaml(servers, "schema", db, servers.newFolder("schema-work"))
-                .replace("tables: { include: [\"public.*\"] }", "tables: { include: [\"sales.*\"], exclude: [\"sales.scr*\"] }");
-        Path config = TestMigrations.configFile(servers.newFolder("schema"), yaml);
+        Path config = sampleMigration(servers, db, "schema", "");
 
         TestMigrations.CliRun pre = TestMigrations.cli("schema", "-c", config.toString(), "--section", "pre-data");
         assertThat(pre.exitCode()).as(pre.err()).isZero();
@@ -68,7 +63,8 @@ class SchemaIT {
 
         try (EmbeddedPostgres pg13 = EmbeddedPostgres.start(13, servers.newFolder("schema-pg13").resolve("data"), 0)) {
             pg13.createDatabase(db);
-            Path config13 = TestMigrations.configFile(servers.newFolder("schema13"), yaml.replace("port: " + servers.target().port(), "port: " + pg13.port()));
+            Path config13 = TestMigrations.configFile(servers.newFolder("schema13"),
+                    java.nio.file.Files.readString(config).replace("port: " + servers.target().port(), "port: " + pg13.port()));
             TestMigrations.CliRun both = TestMigrations.cli("schema", "-c", config13.toString());
             assertThat(both.exitCode()).as(both.err()).isZero();
             String sourceSchema = dump(servers.source(), db, List.of("sales.scratch", "sales.cache"));
@@ -104,13 +100,7 @@ class SchemaIT {
     void aFailedParallelPostDataIsBuiltWhollyByTheNextAttempt() throws Exception {
         TestServers servers = TestServers.get();
         String db = servers.newDatabasePair("postjobs");
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.execute(SqlResource.load("/io/pgshift/app/schema/sample.sql"));
-        }
-        String yaml = TestMigrations.yaml(servers, "postjobs", db, servers.newFolder("postjobs-work"))
-                .replace("tables: { include: [\"public.*\"] }", "tables: { include: [\"sales.*\"], exclude: [\"sales.scr*\"] }")
-                + "load: { indexJobs: 3 }\n";
-        Path config = TestMigrations.configFile(servers.newFolder("postjobs"), yaml);
+        Path config = sampleMigration(servers, db, "postjobs", "load: { indexJobs: 3 }\n");
         assertThat(TestMigrations.cli("schema", "-c", config.toString(), "--section", "pre-data").exitCode()).isZero();
         try (Connection t = servers.target().connect(db); Statement st = t.createStatement()) {
             st.execute("INSERT INTO sales.products VALUES ('ABC-1', 'one', 1, '{}'), ('ABC-1', 'the same key', 2, '{}')"); // no primary key yet
@@ -154,6 +144,16 @@ class SchemaIT {
         try (Connection t = servers.target().connect(db)) {
             assertThat(exists(t, "sales.customers")).as("tables of the failed section").isFalse();
         }
+    }
+
+    /** The sample database (every kind of object) on the source, and a configuration file migrating its sales tables but scratch. */
+    private static Path sampleMigration(TestServers servers, String db, String name, String extraYaml) throws Exception {
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute(SqlResource.load("/io/pgshift/app/schema/sample.sql"));
+        }
+        String yaml = TestMigrations.yaml(servers, name, db, servers.newFolder(name + "-work"))
+                .replace("tables: { include: [\"public.*\"] }", "tables: { include: [\"sales.*\"], exclude: [\"sales.scr*\"] }") + extraYaml;
+        return TestMigrations.configFile(servers.newFolder(name), yaml);
     }
 
     private static List<String> fingerprint(Connection c) throws Exception {

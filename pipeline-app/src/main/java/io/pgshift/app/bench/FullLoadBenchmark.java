@@ -69,6 +69,7 @@ public final class FullLoadBenchmark {
         double cpu0 = jvmCpuSeconds();
         double pgshift = phase(servers, serverCpu, "pgshift", () -> pgshiftLoad(servers, db));
         double pgshiftCpu = jvmCpuSeconds() - cpu0;
+        double postData = postData(servers, db);
 
         result.put("copy_binary_seconds", BenchData.round(copyBinary));
         result.put("copy_binary_rows_per_s", Math.round(rows / copyBinary));
@@ -81,6 +82,7 @@ public final class FullLoadBenchmark {
         result.put("pgshift_jvm_cpu_seconds", BenchData.round(pgshiftCpu));
         result.put("ratio_pgshift_to_copy_binary", BenchData.round(copyBinary / pgshift));
         result.put("ratio_pgshift_to_native_initial_sync", BenchData.round(nativeSync / pgshift));
+        result.put("pgshift_post_data_seconds", BenchData.round(postData));
         result.putAll(serverCpu);
         try (Connection s = servers.source().connect(db); Connection t = servers.target().connect(db)) {
             TableComparison comparison = TableComparator.compare(s, t, TableSelection.all());
@@ -190,6 +192,16 @@ public final class FullLoadBenchmark {
             pipeline.awaitCaughtUp(Duration.ofMinutes(10));
             return seconds;
         }
+    }
+
+    /** pgshift's post-data section after its load (the tables' primary keys, {@code load.indexJobs} at once), dump included, in seconds. */
+    private static double postData(TestServers servers, String db) throws Exception {
+        Path work = servers.newFolder("fullload-post");
+        MigrationConfig config = BenchData.config(servers, "full", db, work);
+        long t0 = System.nanoTime();
+        new io.pgshift.app.schema.SchemaMigrator(config.source(), db, config.target(), db, config.tables(), work, config.load().indexJobs())
+                .apply(io.pgshift.app.schema.SchemaSection.POST_DATA);
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     private static String createTargetDatabase(TestServers servers, String name) throws SQLException {

@@ -66,8 +66,8 @@ final class MigrateCommand implements Callable<Integer> {
             + " holds the rows as of now).")
     boolean skipLoad;
 
-    @Option(names = "--skip-streaming", description = "Stop once the load is applied and post-data is in, keeping the replication slot;"
-            + " 'migrate' again streams the changes made meanwhile.")
+    @Option(names = "--skip-streaming", description = "Stop once the load is applied and post-data is in, keeping the replication slot at"
+            + " the load's consistent point; 'migrate' again, or the Debezium connector on Kafka Connect, streams the changes made since.")
     boolean skipStreaming;
 
     @Override
@@ -80,7 +80,7 @@ final class MigrateCommand implements Callable<Integer> {
             LOG.warn("--skip-load: no initial load. Only changes committed after the replication slot is created reach the target; rows the"
                     + " target does not already hold stay missing.");
         }
-        PipelineOptions options = new PipelineOptions(!skipSchema && !skipPreData, !skipLoad, !skipSchema && !skipPostData);
+        PipelineOptions options = new PipelineOptions(!skipSchema && !skipPreData, !skipLoad, !skipSchema && !skipPostData, !skipStreaming);
         CountDownLatch stopped = new CountDownLatch(1);
         Coordinator coordinator = Coordinator.start(cfg, options);
         Thread hook = new Thread(() -> {
@@ -113,13 +113,34 @@ final class MigrateCommand implements Callable<Integer> {
                 if (skipStreaming && pipeline.loaded().isDone()) {
                     Runtime.getRuntime().removeShutdownHook(hook);
                     coordinator.close();
-                    spec.commandLine().getOut().println("Load applied and post-data in (--skip-streaming). The replication slot keeps the changes"
-                            + " made since; run 'pgshift migrate' again to stream them.");
+                    printHandover(cfg);
                     return 0;
                 }
             }
         }
         return 0;
+    }
+
+    /**
+     * After {@code --skip-streaming}: where the changes made since the load wait, and the settings a Debezium connector needs to stream
+     * them from there on Kafka Connect ({@code config/connect/debezium-source.json}).
+     */
+    private void printHandover(MigrationConfig cfg) {
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        boolean bulk = !skipLoad && !"debezium".equals(cfg.load().method());
+        out.println("Load applied and post-data in (--skip-streaming). " + (bulk
+                ? "Each replication slot stays at its load's consistent point and keeps every change made since. Stream them with"
+                        + " 'pgshift migrate' again, or on Kafka Connect with the Debezium PostgreSQL connector set to:"
+                : "The replication slot keeps the changes made since; run 'pgshift migrate' again to stream them."));
+        if (bulk) {
+            for (MigrationConfig.DatabaseMapping db : cfg.databases()) {
+                out.println("  database " + db.source() + ": \"snapshot.mode\": \"no_data\", \"slot.name\": \"" + cfg.names().slotName(db.source())
+                        + "\", \"publication.name\": \"" + cfg.names().publicationName(db.source())
+                        + "\", \"publication.autocreate.mode\": \"disabled\", \"topic.prefix\": \""
+                        + cfg.names().connectorName(db.source()) + "\"");
+            }
+        }
+        out.flush();
     }
 
     /** Runs the checks and prints them; false when one fails and the start is not forced. */

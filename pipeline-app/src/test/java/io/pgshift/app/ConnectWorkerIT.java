@@ -29,6 +29,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgshift.app.schema.SchemaMigrator;
 import io.pgshift.app.schema.SchemaSection;
 import io.pgshift.core.SqlResource;
+import io.pgshift.core.TableId;
 import io.pgshift.core.TableSelection;
 import io.pgshift.core.catalog.Catalog;
 import io.pgshift.core.catalog.TableInfo;
@@ -39,7 +40,9 @@ import io.pgshift.testkit.TestServers;
 /**
  * A real Kafka Connect distributed worker (in-process) runs the Debezium PostgreSQL source connector and
  * pgshift's sink connector, configured from the examples in {@code config/connect/}: a database with a table
- * per type family migrates by snapshot, keeps in sync while it changes, and ends equal to the source.
+ * per type family migrates by Debezium's snapshot, keeps in sync while it changes, and ends equal to the source;
+ * and a database bulk-loaded by {@code pgshift migrate --skip-streaming} under concurrent writes is streamed on
+ * from the load's slot by the connectors and ends equal to the source.
  */
 class ConnectWorkerIT {
 
@@ -75,38 +78,11 @@ class ConnectWorkerIT {
             admin.createTopics(topics.stream().map(t -> new NewTopic(t, 1, (short) 1)).toList()).all().get();
         }
 
-        int port = EmbeddedPostgres.freePort();
-        Map<String, String> worker = new HashMap<>();
-        worker.put("bootstrap.servers", servers.bootstrapServers());
-        worker.put("group.id", "pgshift-it-" + name);
-        worker.put("config.storage.topic", "connect-configs-" + name);
-        worker.put("offset.storage.topic", "connect-offsets-" + name);
-        worker.put("status.storage.topic", "connect-status-" + name);
-        worker.put("config.storage.replication.factor", "1");
-        worker.put("offset.storage.replication.factor", "1");
-        worker.put("status.storage.replication.factor", "1");
-        worker.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
-        worker.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
-        worker.put("listeners", "http://127.0.0.1:" + port);
-        worker.put("offset.flush.interval.ms", "1000");
-        worker.put("plugin.discovery", "service_load");
-        worker.put("connector.client.config.override.policy", "All");
-        Connect<?> connect = new ConnectDistributed().startConnect(worker);
-        String rest = "http://127.0.0.1:" + port;
+        Worker worker = Worker.start(servers, name);
+        String rest = worker.rest();
         try {
-            Map<String, String> vars = new HashMap<>();
-            vars.put("NAME", name);
-            vars.put("SOURCE_HOST", "127.0.0.1");
-            vars.put("SOURCE_PORT", Integer.toString(servers.source().port()));
-            vars.put("SOURCE_USER", "postgres");
-            vars.put("SOURCE_PASSWORD", "");
-            vars.put("SOURCE_DATABASE", db);
-            vars.put("TARGET_HOST", "127.0.0.1");
-            vars.put("TARGET_PORT", Integer.toString(servers.target().port()));
-            vars.put("TARGET_USER", "postgres");
-            vars.put("TARGET_PASSWORD", "");
-            vars.put("TARGET_DATABASE", db);
-            vars.put("TOPICS", String.join(",", topics));
+            Map<String, String> vars = connectorVars(servers, db, name, topics,
+                    new Slot("pgshift_" + name, "pgshift_" + name, "all_tables", "pgshift." + name, "initial"));
 
             // Connect's validate endpoint shows a bad value at its key.
             JsonNode validation = JSON.readTree(send("PUT", rest + "/connector-plugins/PgApplierSinkConnector/config/validate",
@@ -128,21 +104,185 @@ class ConnectWorkerIT {
             status.get("tasks").forEach(t -> assertThat(t.get("state").asText()).as("sink task %s", t).isEqualTo("RUNNING"));
         }
         finally {
+            worker.stop(servers, db, "pgshift_" + name);
+        }
+        TestMigrations.assertTargetEqualsSource(servers, db);
+    }
+
+    @Test
+    void aSlotLeftByMigrateSkipStreamingIsStreamedOnByTheDebeziumConnectorOnKafkaConnect() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("handover");
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL, note text)");
+            st.execute("INSERT INTO accounts SELECT g, g * 10, md5(g::text) FROM generate_series(1, 60000) g");
+            st.execute("CREATE TABLE events (id bigserial PRIMARY KEY, account int NOT NULL, amount numeric(12,2), at timestamptz NOT NULL DEFAULT now(),"
+                    + " tags text[])");
+            st.execute("INSERT INTO events (account, amount, tags) SELECT g % 60000 + 1, g / 7.0, ARRAY['t' || g % 5, 'x'] FROM generate_series(1, 20000) g");
+        }
+        String name = "ho_" + db.replaceAll("[^a-z0-9]", "");
+        Path work = servers.newFolder("handover");
+        Path file = TestMigrations.configFile(work, TestMigrations.yaml(servers, name, db, work));
+        io.pgshift.core.MigrationNames names = new io.pgshift.core.MigrationNames(name);
+        String slot = names.slotName(db);
+        List<String> topics = List.of(names.tableTopic(db, new TableId("public", "accounts")), names.tableTopic(db, new TableId("public", "events")));
+
+        // The source is written throughout: while pgshift loads, between pgshift and the connectors, and while they stream.
+        SourceWriter writer = new SourceWriter(servers, db);
+        writer.start();
+        Worker worker = null;
+        try {
+            TestMigrations.CliRun run = TestMigrations.cli("migrate", "-c", file.toString(), "--skip-check", "--skip-streaming");
+            assertThat(run.exitCode()).as("migrate --skip-streaming: %s%s", run.out(), run.err()).isZero();
+            assertThat(run.out()).contains("\"snapshot.mode\": \"no_data\"", "\"slot.name\": \"" + slot + "\"",
+                    "\"publication.name\": \"" + names.publicationName(db) + "\"", "\"topic.prefix\": \"" + names.connectorName(db) + "\"");
+            try (Connection c = servers.source().connect(db); Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
+                assertThat(rs.next()).as("slot %s kept", slot).isTrue();
+                assertThat(rs.getBoolean(1)).as("slot in use").isFalse();
+            }
+            assertThat(endOffsets(servers, topics)).as("records pgshift wrote to the table topics (it never streamed)").isZero();
+            Thread.sleep(1000); // changes that wait in the slot only
+
+            worker = Worker.start(servers, name);
+            Map<String, String> vars = connectorVars(servers, db, name, topics,
+                    new Slot(slot, names.publicationName(db), "disabled", names.connectorName(db), "no_data"));
+            send("POST", worker.rest() + "/connectors", template("config/connect/debezium-source.json", vars));
+            send("POST", worker.rest() + "/connectors", template("config/connect/pgshift-sink.json", vars));
+            Thread.sleep(3000);
+            long changes = writer.finish();
+            awaitEqual(servers, db, "the changes made since the load");
+            long records = endOffsets(servers, topics);
+            assertThat(records).as("change records Debezium wrote (no snapshot of its own: the tables hold 80,000 rows; the writer made %d changes)",
+                    changes).isPositive().isLessThanOrEqualTo(changes);
+        }
+        finally {
+            writer.finish();
+            if (worker != null) {
+                worker.stop(servers, db, slot);
+            }
+        }
+        TestMigrations.assertTargetEqualsSource(servers, db);
+    }
+
+    /** A client of the source: updates, inserts and deletes, each its own transaction, until stopped. */
+    private static final class SourceWriter extends Thread {
+        private final TestServers servers;
+        private final String db;
+        private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+        private volatile boolean stop;
+        private volatile Exception failure;
+
+        SourceWriter(TestServers servers, String db) {
+            super("source-writer");
+            this.servers = servers;
+            this.db = db;
+        }
+
+        @Override
+        public void run() {
+            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+                for (long i = 0; !stop; i++) {
+                    st.execute("UPDATE accounts SET balance = balance + 1, note = md5(random()::text) WHERE id = " + (i * 7919 % 60000 + 1));
+                    st.execute("INSERT INTO events (account, amount, tags) VALUES (" + (i % 60000 + 1) + ", " + i + ".25, ARRAY['w', '" + i + "'])");
+                    changes.addAndGet(2);
+                    if (i % 5 == 0) {
+                        changes.addAndGet(st.executeUpdate("DELETE FROM events WHERE id = (SELECT min(id) FROM events)"));
+                    }
+                    Thread.sleep(2);
+                }
+            }
+            catch (Exception e) {
+                failure = e;
+            }
+        }
+
+        /** Stops writing; the number of rows changed. */
+        long finish() throws InterruptedException {
+            stop = true;
+            join();
+            assertThat(failure).as("source writer").isNull();
+            return changes.get();
+        }
+    }
+
+    private static long endOffsets(TestServers servers, List<String> topics) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers.bootstrapServers()))) {
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+            for (String t : topics) {
+                admin.describeTopics(List.of(t)).allTopicNames().get().get(t).partitions()
+                        .forEach(p -> latest.put(new org.apache.kafka.common.TopicPartition(t, p.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            }
+            return admin.listOffsets(latest).all().get().values().stream().mapToLong(r -> r.offset()).sum();
+        }
+    }
+
+    /** Where the source connector streams from and what it writes: its slot, publication, topic prefix and snapshot mode. */
+    private record Slot(String name, String publication, String publicationAutocreate, String topicPrefix, String snapshotMode) {
+    }
+
+    /** The placeholders of {@code config/connect/*.json}: the servers, the database, the table topics and the source connector's slot. */
+    private static Map<String, String> connectorVars(TestServers servers, String db, String name, List<String> topics, Slot slot) {
+        Map<String, String> vars = new HashMap<>();
+        vars.put("SLOT", slot.name());
+        vars.put("PUBLICATION", slot.publication());
+        vars.put("PUBLICATION_AUTOCREATE", slot.publicationAutocreate());
+        vars.put("TOPIC_PREFIX", slot.topicPrefix());
+        vars.put("SNAPSHOT_MODE", slot.snapshotMode());
+        vars.put("NAME", name);
+        vars.put("SOURCE_HOST", "127.0.0.1");
+        vars.put("SOURCE_PORT", Integer.toString(servers.source().port()));
+        vars.put("SOURCE_USER", "postgres");
+        vars.put("SOURCE_PASSWORD", "");
+        vars.put("SOURCE_DATABASE", db);
+        vars.put("TARGET_HOST", "127.0.0.1");
+        vars.put("TARGET_PORT", Integer.toString(servers.target().port()));
+        vars.put("TARGET_USER", "postgres");
+        vars.put("TARGET_PASSWORD", "");
+        vars.put("TARGET_DATABASE", db);
+        vars.put("TOPICS", String.join(",", topics));
+        return vars;
+    }
+
+    /** An in-process distributed Connect worker on the shared broker, with its own group and internal topics. */
+    private record Worker(Connect<?> connect, String rest) {
+
+        static Worker start(TestServers servers, String name) throws java.io.IOException {
+            int port = EmbeddedPostgres.freePort();
+            Map<String, String> worker = new HashMap<>();
+            worker.put("bootstrap.servers", servers.bootstrapServers());
+            worker.put("group.id", "pgshift-it-" + name);
+            worker.put("config.storage.topic", "connect-configs-" + name);
+            worker.put("offset.storage.topic", "connect-offsets-" + name);
+            worker.put("status.storage.topic", "connect-status-" + name);
+            worker.put("config.storage.replication.factor", "1");
+            worker.put("offset.storage.replication.factor", "1");
+            worker.put("status.storage.replication.factor", "1");
+            worker.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
+            worker.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
+            worker.put("listeners", "http://127.0.0.1:" + port);
+            worker.put("offset.flush.interval.ms", "1000");
+            worker.put("plugin.discovery", "service_load");
+            worker.put("connector.client.config.override.policy", "All");
+            return new Worker(new ConnectDistributed().startConnect(worker), "http://127.0.0.1:" + port);
+        }
+
+        /** Stops the worker and drops the connector's slot (once the stopped connector has let go of it). */
+        void stop(TestServers servers, String db, String slot) throws Exception {
             connect.stop();
             connect.awaitStop();
             try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-                st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'pgshift_" + name + "' AND active");
+                st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active");
                 await("slot released").atMost(Duration.ofSeconds(30)).until(() -> {
                     try (Statement q = c.createStatement(); java.sql.ResultSet rs = q.executeQuery(
-                            "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'pgshift_" + name + "' AND active")) {
+                            "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active")) {
                         rs.next();
                         return rs.getInt(1) == 0;
                     }
                 });
-                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'pgshift_" + name + "'");
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
             }
         }
-        TestMigrations.assertTargetEqualsSource(servers, db);
     }
 
     /** Debezium's topic for a table: prefix.schema.table, each character Kafka does not allow replaced by '_'. */

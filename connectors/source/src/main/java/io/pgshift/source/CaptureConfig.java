@@ -23,10 +23,13 @@ import io.pgshift.core.TableSelection;
  * @param initialLoad        whether a new capture first loads a consistent snapshot of the tables' rows; without it only
  *                           changes committed after the slot was created are captured
  * @param load               how the initial load runs
+ * @param streaming          whether the capture streams changes; without it a new or resumed bulk load never starts Debezium, so the
+ *                           slot stays at the load's consistent point (a Debezium snapshot needs the engine, and streams anyway)
  */
 public record CaptureConfig(MigrationNames names, PgEndpoint source, String database, TableSelection selection, String bootstrapServers,
                             Map<String, String> kafkaProperties, int partitionsPerTable, short replicationFactor,
-                            Map<String, String> debeziumOverrides, long fenceIntervalMs, boolean initialLoad, LoadOptions load) {
+                            Map<String, String> debeziumOverrides, long fenceIntervalMs, boolean initialLoad, LoadOptions load,
+                            boolean streaming) {
 
     public CaptureConfig {
         Objects.requireNonNull(names, "names");
@@ -42,5 +45,10 @@ public record CaptureConfig(MigrationNames names, PgEndpoint source, String data
     /** Whether a new capture loads the tables with pgshift's bulk copy (else with Debezium's snapshot, or not at all). */
     public boolean bulkLoad() {
         return initialLoad && load.method() == LoadOptions.Method.COPY;
+    }
+
+    /** Whether the Debezium engine runs: always, except for a bulk load that does not stream. */
+    public boolean runsEngine() {
+        return streaming || !bulkLoad();
     }
 }

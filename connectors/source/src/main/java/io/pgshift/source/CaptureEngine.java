@@ -63,6 +63,7 @@ public final class CaptureEngine implements AutoCloseable {
     private final int loadPartitions;
     private final Map<Long, CompletableFuture<FencePoint>> pendingFences = new ConcurrentHashMap<>();
     private volatile FencePoint lastFence;
+    private volatile boolean engineStarted;
 
     private CaptureEngine(CaptureConfig config, List<TableInfo> tables, LoadPlan loadPlan, KafkaProducer<byte[], byte[]> loadProducer,
                           ExportedSnapshot snapshot, int loadPartitions) {
@@ -204,15 +205,27 @@ public final class CaptureEngine implements AutoCloseable {
             t.start();
         }
         else {
-            runner.execute(engine);
+            startEngine();
         }
-        if (config.fenceIntervalMs() > 0) {
+        if (config.fenceIntervalMs() > 0 && config.runsEngine()) {
             heartbeat.scheduleWithFixedDelay(this::writeHeartbeat, config.fenceIntervalMs(), config.fenceIntervalMs(), TimeUnit.MILLISECONDS);
         }
         LOG.info("Capture of source database '{}' started ({} load): {} tables, slot {}, publication {}", config.database(),
                 loadPlan.name().toLowerCase(java.util.Locale.ROOT), tables.size(), config.names().slotName(config.database()),
                 config.names().publicationName(config.database()));
         return this;
+    }
+
+    /** Runs Debezium, unless this capture does not stream (a bulk load whose slot is left at its consistent point). */
+    private void startEngine() {
+        if (config.runsEngine()) {
+            engineStarted = true;
+            runner.execute(engine);
+        }
+        else {
+            LOG.info("Capture of '{}' does not stream: slot {} stays at its consistent point with every change made since",
+                    config.database(), config.names().slotName(config.database()));
+        }
     }
 
     private void runBulkLoad() {
@@ -227,7 +240,7 @@ public final class CaptureEngine implements AutoCloseable {
             finally {
                 snapshot.close();
             }
-            runner.execute(engine);
+            startEngine();
             bulkLoaded.complete(bulk.run(chunks));
         }
         catch (BulkLoader.LoadStoppedException e) {
@@ -316,6 +329,10 @@ public final class CaptureEngine implements AutoCloseable {
      * everything committed on the source before it.
      */
     public CompletableFuture<FencePoint> fence() throws SQLException {
+        if (!config.runsEngine()) {
+            return CompletableFuture.failedFuture(new CaptureFailedException("Capture of source database '" + config.database()
+                    + "' does not stream (migrate --skip-streaming), so no change and no fence reaches Kafka; run 'pgshift migrate' to stream", null));
+        }
         long id;
         CompletableFuture<FencePoint> done = new CompletableFuture<>();
         try (Connection c = config.source().connect(config.database(), "pgshift-fence")) {
@@ -398,7 +415,9 @@ public final class CaptureEngine implements AutoCloseable {
         if (snapshot != null) {
             snapshot.close();
         }
-        closeEngine();
+        if (engineStarted) {
+            closeEngine();
+        }
         runner.shutdown();
         try {
             if (!runner.awaitTermination(60, TimeUnit.SECONDS)) {

@@ -37,7 +37,7 @@ class DebeziumPropertiesTest {
     void ownedPropertiesAreTheOnesPgshiftSets() {
         CaptureConfig config = new CaptureConfig(new io.pgshift.core.MigrationNames("shop"),
                 io.pgshift.core.PgEndpoint.of("source", "127.0.0.1", 5432, "postgres", io.pgshift.core.Secret.of("pw")), "db",
-                io.pgshift.core.TableSelection.all(), "127.0.0.1:9092", java.util.Map.of(), 1, (short) 1, java.util.Map.of(), 0, true, LoadOptions.defaults());
+                io.pgshift.core.TableSelection.all(), "127.0.0.1:9092", java.util.Map.of(), 1, (short) 1, java.util.Map.of(), 0, true, LoadOptions.defaults(), true);
         java.util.Properties p = DebeziumProperties.build(config, List.of(
                 new io.pgshift.core.catalog.TableInfo(new TableId("public", "t"), false, 'd', List.of("id"), List.of(), 0),
                 new io.pgshift.core.catalog.TableInfo(new TableId("public", "u.v"), false, 'i', List.of(), List.of("a", "b"), 0)));

@@ -185,7 +185,7 @@ public final class FullLoadBenchmark {
                 .apply(io.pgshift.app.schema.SchemaSection.PRE_DATA);
         BenchData.ThreadCpu sampler = BenchData.ThreadCpu.start();
         long t0 = System.nanoTime();
-        try (Pipeline pipeline = Pipeline.start(config, new PipelineOptions(false, true, false))) {
+        try (Pipeline pipeline = Pipeline.start(config, new PipelineOptions(false, true, false, true))) {
             pipeline.loaded().get(1, TimeUnit.HOURS);
             double seconds = (System.nanoTime() - t0) / 1e9;
             sampler.stop();

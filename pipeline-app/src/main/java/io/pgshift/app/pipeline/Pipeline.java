@@ -143,7 +143,8 @@ public final class Pipeline implements AutoCloseable {
         }
         short rf = config.kafka().embedded() ? 1 : config.kafka().replicationFactor();
         CaptureConfig cc = new CaptureConfig(config.names(), config.source(), db.source(), config.tables(), bootstrap, config.kafka().properties(),
-                config.kafka().partitionsPerTable(), rf, config.debezium(), config.heartbeatIntervalMs(), options.load(), loadOptions(config));
+                config.kafka().partitionsPerTable(), rf, config.debezium(), config.heartbeatIntervalMs(), options.load(), loadOptions(config),
+                options.streaming());
         CaptureEngine capture = CaptureEngine.prepare(cc);
         if (capture.loadPlan() != LoadPlan.RESUME) {
             discardEarlierAttempt(db, capture);

@@ -1,6 +1,7 @@
 package io.pgshift.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
@@ -10,9 +11,11 @@ import org.junit.jupiter.api.Test;
 
 import io.pgshift.app.config.MigrationConfig;
 import io.pgshift.app.pipeline.Pipeline;
+import io.pgshift.app.pipeline.PipelineOptions;
 import io.pgshift.core.TableId;
 import io.pgshift.core.validation.TableComparison;
 import io.pgshift.sink.ApplierStats;
+import io.pgshift.source.LoadPlan;
 import io.pgshift.testkit.TestServers;
 
 /** A live 100k-row table and a related table migrate through Kafka while a writer changes both. */
@@ -93,6 +96,37 @@ class LiveMigrationIT {
         }
         try (Pipeline pipeline = Pipeline.start(config)) {
             pipeline.awaitCaughtUp(Duration.ofMinutes(2));
+        }
+        TestMigrations.assertTargetEqualsSource(servers, db);
+    }
+
+    @Test
+    void aLoadThatDoesNotStreamLeavesItsSlotToTheNextRunWhichStreamsEveryChangeMadeSince() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("nostream");
+        try (Connection c = servers.source().connect(db)) {
+            Ledger.create(c, 50_000);
+        }
+        MigrationConfig config = TestMigrations.config(servers, "ns_" + db.replaceAll("[^a-z0-9]", ""), db, servers.newFolder("nostream"));
+        Ledger writer = Ledger.start(servers.source().endpoint("source"), db);
+        try {
+            try (Pipeline pipeline = Pipeline.start(config, new PipelineOptions(true, true, true, false))) {
+                pipeline.loaded().get(5, java.util.concurrent.TimeUnit.MINUTES);
+                assertThat(pipeline.lanes().get(0).capture().publishedRecords()).as("changes captured by a pipeline that does not stream").isZero();
+                assertThatThrownBy(() -> pipeline.awaitCaughtUp(Duration.ofSeconds(10))).hasMessageContaining("does not stream");
+            }
+            long stopped = writer.transactions();
+            await("writes while nothing streams").atMost(Duration.ofMinutes(1)).until(() -> writer.transactions() > stopped + 200);
+            try (Pipeline pipeline = Pipeline.start(config)) {
+                assertThat(pipeline.lanes().get(0).capture().loadPlan()).as("the load in Kafka is kept").isEqualTo(LoadPlan.RESUME);
+                writer.stop();
+                assertThat(writer.failure()).as("writer failure").isNull();
+                pipeline.awaitCaughtUp(Duration.ofMinutes(2));
+                assertThat(pipeline.lanes().get(0).stats().table(new TableId("public", "accounts")).updates()).as("streamed updates").isPositive();
+            }
+        }
+        finally {
+            writer.stop();
         }
         TestMigrations.assertTargetEqualsSource(servers, db);
     }

@@ -63,7 +63,6 @@ public final class CaptureEngine implements AutoCloseable {
     private final int loadPartitions;
     private final Map<Long, CompletableFuture<FencePoint>> pendingFences = new ConcurrentHashMap<>();
     private volatile FencePoint lastFence;
-    private volatile boolean engineStarted;
 
     private CaptureEngine(CaptureConfig config, List<TableInfo> tables, LoadPlan loadPlan, KafkaProducer<byte[], byte[]> loadProducer,
                           ExportedSnapshot snapshot, int loadPartitions) {
@@ -219,7 +218,6 @@ public final class CaptureEngine implements AutoCloseable {
     /** Runs Debezium, unless this capture does not stream (a bulk load whose slot is left at its consistent point). */
     private void startEngine() {
         if (config.runsEngine()) {
-            engineStarted = true;
             runner.execute(engine);
         }
         else {
@@ -415,7 +413,7 @@ public final class CaptureEngine implements AutoCloseable {
         if (snapshot != null) {
             snapshot.close();
         }
-        if (engineStarted) {
+        if (config.runsEngine()) { // also before the engine runs: a closed engine refuses to start, so a load finishing later cannot start it
             closeEngine();
         }
         runner.shutdown();

@@ -75,6 +75,32 @@ class PgTextValuesTest {
     }
 
     @Test
+    void datesTimestampsAndTimesMatchPostgresOutputFormatOverTheirWholeRange() {
+        // The renderers write digits themselves (String.format was too slow on the change path); this oracle is the format they replaced.
+        java.util.SplittableRandom random = new java.util.SplittableRandom(20261124);
+        long minDay = java.time.LocalDate.of(1583, 1, 1).toEpochDay();
+        long maxDay = java.time.LocalDate.of(199_999, 12, 31).toEpochDay();
+        for (int i = 0; i < 20_000; i++) {
+            long day = i < 10 ? minDay + i : random.nextLong(minDay, maxDay + 1);
+            java.time.LocalDate d = java.time.LocalDate.ofEpochDay(day);
+            String date = String.format("%04d-%02d-%02d", d.getYear(), d.getMonthValue(), d.getDayOfMonth());
+            assertThat(PgTextValues.dateText(day)).isEqualTo(date);
+
+            long micros = random.nextLong(86_400_000_001L);
+            String time = String.format("%02d:%02d:%02d.%06d", micros / 3_600_000_000L, (micros / 60_000_000L) % 60, (micros / 1_000_000L) % 60,
+                    micros % 1_000_000L);
+            assertThat(PgTextValues.timeText(micros)).isEqualTo(time);
+            if (micros < 86_400_000_000L) {
+                assertThat(PgTextValues.timestampText(Math.addExact(Math.multiplyExact(day, 86_400_000_000L), micros))).isEqualTo(date + " " + time);
+                java.time.Instant instant = java.time.Instant.ofEpochSecond(day * 86_400L + micros / 1_000_000L, (micros % 1_000_000L) * 1000L);
+                assertThat(PgTextValues.zonedTimestampText(instant.toString())).isEqualTo(date + " " + time + "+00");
+            }
+        }
+        assertThat(PgTextValues.zonedTimestampText("2020-06-01T10:00:00.5+05:30")).isEqualTo("2020-06-01 10:00:00.500000+05:30");
+        assertThat(PgTextValues.timeText(0)).isEqualTo("00:00:00.000000");
+    }
+
+    @Test
     void bitsAreReadLittleEndian() {
         assertThat(PgTextValues.bitsText(new byte[]{ 0b0000_0101 }, "3")).isEqualTo("101");
         assertThat(PgTextValues.bitsText(new byte[]{ 0x01, 0x01 }, "10")).isEqualTo("0100000001");

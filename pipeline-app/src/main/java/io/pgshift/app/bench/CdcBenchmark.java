@@ -27,7 +27,9 @@ import io.pgshift.testkit.TestServers;
  * (scale 10 by default) are migrated by pgshift and by a native subscription; both are stopped (pgshift's process pipeline closed, the
  * subscription disabled; both slots keep the WAL); {@code pgbench -c 4 -j 2 -T 60} builds the backlog, then a marker update closes it.
  * Each is started again in turn and timed until the marker is on its target. Then, with pgshift running, a second pgbench run of the
- * same length measures end-to-end latency (source commit to target commit) while it runs. Prints one JSON object.
+ * same length measures end-to-end latency (source commit to target commit) while it runs. Last, the catch-up again ({@code warm_*}):
+ * pgshift restarts in a JVM that has compiled its change path, which separates the JIT's one-time work from the steady rate. Prints one
+ * JSON object.
  */
 public final class CdcBenchmark {
 
@@ -67,33 +69,9 @@ public final class CdcBenchmark {
             pipeline.awaitCaughtUp(Duration.ofMinutes(10));
         }
 
-        // The backlog, built while both are stopped.
-        long transactions = pgbench(servers, db, seconds);
-        String marker = mark(servers, db, "backlog");
-        result.put("backlog_pgbench_transactions", transactions);
-        result.put("backlog_row_changes", transactions * 4);
-
-        long t0 = System.nanoTime();
-        try (Connection t = servers.target().connect(nativeDb); Statement st = t.createStatement()) {
-            st.execute("ALTER SUBSCRIPTION bench_cdc ENABLE");
-            awaitMarker(t, marker);
-            double nativeSeconds = (System.nanoTime() - t0) / 1e9;
-            st.execute("ALTER SUBSCRIPTION bench_cdc DISABLE");
-            result.put("native_catch_up_seconds", BenchData.round(nativeSeconds));
-            result.put("native_row_changes_per_s", Math.round(transactions * 4 / nativeSeconds));
-        }
-
-        t0 = System.nanoTime();
-        BenchData.ThreadCpu sampler = BenchData.ThreadCpu.start();
-        try (Pipeline pipeline = Pipeline.start(config); Connection t = servers.target().connect(db)) {
-            awaitMarker(t, marker);
-            double pgshiftSeconds = (System.nanoTime() - t0) / 1e9;
-            sampler.stop();
-            result.put("pgshift_catch_up_seconds", BenchData.round(pgshiftSeconds));
-            result.put("pgshift_row_changes_per_s", Math.round(transactions * 4 / pgshiftSeconds));
-            result.put("ratio_pgshift_to_native_catch_up", BenchData.round((Double) result.get("native_catch_up_seconds") / pgshiftSeconds));
-
-            // Live: pgbench runs while pgshift streams.
+        // The backlog, built while both are stopped; pgshift restarts in this JVM, as a new process would: its change path is not compiled yet.
+        catchUp(servers, db, nativeDb, config, seconds, "", result, pipeline -> {
+            // Live: pgbench runs while the same pipeline streams.
             pipeline.awaitCaughtUp(Duration.ofMinutes(10));
             ApplierStats stats = pipeline.lanes().get(0).stats();
             stats.resetLatencies();
@@ -105,13 +83,70 @@ public final class CdcBenchmark {
             result.put("live_latency_p50_ms", stats.latencyQuantileMs(0.50));
             result.put("live_latency_p99_ms", stats.latencyQuantileMs(0.99));
             result.put("live_latency_max_ms", stats.latencyQuantileMs(1.0));
-        }
+        });
+
+        // The same again, with the JIT's work done: what a catch-up costs once the process has run its change path.
+        catchUp(servers, db, nativeDb, config, seconds, "warm_", result, pipeline -> { });
+
         try (Connection s = servers.source().connect(db); Connection t = servers.target().connect(db)) {
             result.put("target_equals_source", TableComparator.compare(s, t, TableSelection.all()).mismatches().isEmpty());
         }
         result.put("machine_cores", Runtime.getRuntime().availableProcessors());
         System.out.println(BenchData.json(result));
         System.exit(0);
+    }
+
+    /**
+     * Builds a backlog with pgbench while pgshift and the subscription are stopped, then times the subscription and pgshift (start-up
+     * included) catching it up, into {@code <prefix>backlog_*}, {@code <prefix>native_*}, {@code <prefix>pgshift_*} and the ratio.
+     */
+    private static void catchUp(TestServers servers, String db, String nativeDb, MigrationConfig config, int seconds, String prefix,
+                                Map<String, Object> result, PipelineStep then) throws Exception {
+        // The subscription first catches up on what it missed meanwhile (the live run), so both start from the same point.
+        String upToDate = mark(servers, db, prefix + "start");
+        try (Connection t = servers.target().connect(nativeDb); Statement st = t.createStatement()) {
+            st.execute("ALTER SUBSCRIPTION bench_cdc ENABLE");
+            awaitMarker(t, upToDate);
+            st.execute("ALTER SUBSCRIPTION bench_cdc DISABLE");
+            awaitTrue(t, "SELECT count(*) = 0 FROM pg_stat_subscription WHERE subname = 'bench_cdc' AND pid IS NOT NULL");
+        }
+        try (Connection s = servers.source().connect(db); Statement st = s.createStatement()) {
+            st.execute("CHECKPOINT");
+        }
+        long transactions = pgbench(servers, db, seconds);
+        String marker = mark(servers, db, prefix + "backlog");
+        result.put(prefix + "backlog_pgbench_transactions", transactions);
+        result.put(prefix + "backlog_row_changes", transactions * 4);
+
+        long t0 = System.nanoTime();
+        double nativeSeconds;
+        try (Connection t = servers.target().connect(nativeDb); Statement st = t.createStatement()) {
+            st.execute("ALTER SUBSCRIPTION bench_cdc ENABLE");
+            awaitMarker(t, marker);
+            nativeSeconds = (System.nanoTime() - t0) / 1e9;
+            st.execute("ALTER SUBSCRIPTION bench_cdc DISABLE");
+            awaitTrue(t, "SELECT count(*) = 0 FROM pg_stat_subscription WHERE subname = 'bench_cdc' AND pid IS NOT NULL");
+        }
+        result.put(prefix + "native_catch_up_seconds", BenchData.round(nativeSeconds));
+        result.put(prefix + "native_row_changes_per_s", Math.round(transactions * 4 / nativeSeconds));
+
+        t0 = System.nanoTime();
+        BenchData.ThreadCpu sampler = BenchData.ThreadCpu.start();
+        try (Pipeline pipeline = Pipeline.start(config); Connection t = servers.target().connect(db)) {
+            awaitMarker(t, marker);
+            double pgshiftSeconds = (System.nanoTime() - t0) / 1e9;
+            sampler.stop();
+            result.put(prefix + "pgshift_catch_up_seconds", BenchData.round(pgshiftSeconds));
+            result.put(prefix + "pgshift_row_changes_per_s", Math.round(transactions * 4 / pgshiftSeconds));
+            result.put(prefix + "ratio_pgshift_to_native_catch_up", BenchData.round(nativeSeconds / pgshiftSeconds));
+            then.run(pipeline);
+        }
+    }
+
+    /** What runs next on the pipeline that caught up, before it stops. */
+    @FunctionalInterface
+    private interface PipelineStep {
+        void run(Pipeline pipeline) throws Exception;
     }
 
     private static MigrationConfig config(TestServers servers, String db) throws java.io.IOException {

@@ -240,7 +240,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
     }
 
-    private void run(List<String> command, Duration timeout) throws IOException {
+    private static void run(List<String> command, Duration timeout) throws IOException {
         List<String> cmd = new ArrayList<>();
         if (isRoot()) {
             cmd.addAll(List.of("runuser", "-u", UNPRIVILEGED_USER, "--"));
@@ -336,6 +336,42 @@ public final class EmbeddedPostgres implements AutoCloseable {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         return p;
+    }
+
+    /**
+     * Stops the servers that an earlier process left running in data directories under {@code root}: one that ended without
+     * stopping them, killed or out of heap ({@code -XX:+ExitOnOutOfMemoryError} exits without running shutdown hooks). A data
+     * directory's {@code postmaster.pid} names its server; one whose process is gone is only a stale file. Returns the data
+     * directories whose server was stopped.
+     */
+    public static List<Path> stopLeftovers(Path root) throws IOException {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        List<Path> pidFiles;
+        try (var walk = Files.walk(root, 3)) {
+            pidFiles = walk.filter(f -> f.getFileName().toString().equals("postmaster.pid")).toList();
+        }
+        List<Path> stopped = new ArrayList<>();
+        for (Path pidFile : pidFiles) {
+            Path dataDir = pidFile.getParent();
+            long pid;
+            int major;
+            try {
+                pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+                major = Integer.parseInt(Files.readString(dataDir.resolve("PG_VERSION")).trim());
+            }
+            catch (IOException | RuntimeException e) {
+                continue; // not a data directory this kit wrote, or a pid file still being written
+            }
+            if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                LOG.warn("Stopping the PostgreSQL {} server (pid {}) that an earlier run left running in {}", major, pid, dataDir);
+                run(List.of(installBinaries(major).resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "immediate", "-w", "stop"),
+                        Duration.ofMinutes(1));
+                stopped.add(dataDir);
+            }
+        }
+        return stopped;
     }
 
     public static void deleteTree(Path root) throws IOException {

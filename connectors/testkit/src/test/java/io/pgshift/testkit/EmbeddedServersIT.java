@@ -53,4 +53,24 @@ class EmbeddedServersIT {
             assertThat(names).contains("kit-topic");
         }
     }
+
+    @Test
+    void aServerThatAnEndedRunLeftRunningIsStoppedBeforeItsDataIsReused() throws Exception {
+        java.nio.file.Path root = TestServers.get().newFolder("leftover");
+        EmbeddedPostgres left = EmbeddedPostgres.start(13, root.resolve("pg13/data"), 0);
+        // Not closed, as after a process killed or out of heap: its server runs on.
+        try (Connection c = left.connect("postgres")) {
+            assertThat(c.isValid(5)).isTrue();
+        }
+        java.nio.file.Path stale = root.resolve("pg16/data");
+        java.nio.file.Files.createDirectories(stale);
+        java.nio.file.Files.writeString(stale.resolve("PG_VERSION"), "16\n");
+        java.nio.file.Files.writeString(stale.resolve("postmaster.pid"), Long.MAX_VALUE / 2 + "\n" + stale + "\n"); // no such process
+
+        assertThat(EmbeddedPostgres.stopLeftovers(root)).containsExactly(root.resolve("pg13/data"));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> left.connect("postgres").close()).isInstanceOf(java.sql.SQLException.class);
+        assertThat(EmbeddedPostgres.stopLeftovers(root)).isEmpty();
+        EmbeddedPostgres.deleteTree(root);
+    }
 }

@@ -59,6 +59,9 @@ public final class DemoCommand implements Callable<Integer> {
         PrintStream out = System.out;
         Path root = workDir.toAbsolutePath();
         if (Files.exists(root)) {
+            for (Path dataDir : EmbeddedPostgres.stopLeftovers(root)) {
+                out.println("Stopped the PostgreSQL server an earlier demo left running in " + dataDir);
+            }
             EmbeddedPostgres.deleteTree(root);
         }
         Files.createDirectories(root);

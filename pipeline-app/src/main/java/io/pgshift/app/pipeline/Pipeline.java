@@ -294,7 +294,9 @@ public final class Pipeline implements AutoCloseable {
                 .collect(Collectors.toMap(e -> new PartitionRef(e.getKey().topic(), e.getKey().partition()), Map.Entry::getValue));
         try (ChangeApplier applier = new ChangeApplier(config.target(), db.target(), "pgshift-load-reset", new ApplierStats(), java.time.Clock.systemUTC())) {
             List<io.pgshift.core.TableId> emptied = applier.discardPreviousLoad(capture.topics().keySet(), floors);
-            long skipped = ends.values().stream().mapToLong(Long::longValue).sum();
+            // The last record of each load partition is this attempt's own start marker (CaptureEngine.prepare): not the earlier attempt's.
+            String loadTopic = capture.loadTopic().orElse(null);
+            long skipped = ends.entrySet().stream().mapToLong(e -> e.getKey().topic().equals(loadTopic) ? Math.max(0, e.getValue() - 1) : e.getValue()).sum();
             if (!emptied.isEmpty() || skipped > 0) {
                 LOG.warn("New initial load of '{}': emptied target tables {} of database '{}' and skipped {} records of the earlier attempt",
                         db.source(), emptied, db.target(), skipped);

@@ -364,7 +364,10 @@ public final class EmbeddedPostgres implements AutoCloseable {
             catch (IOException | RuntimeException e) {
                 continue; // not a data directory this kit wrote, or a pid file still being written
             }
-            if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            // pg_ctl signals the pid in the file: only when that process is still a PostgreSQL server (pids are reused).
+            boolean server = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .flatMap(h -> h.info().command()).map(c -> c.endsWith("/postgres")).orElse(false);
+            if (server) {
                 LOG.warn("Stopping the PostgreSQL {} server (pid {}) that an earlier run left running in {}", major, pid, dataDir);
                 run(List.of(installBinaries(major).resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "immediate", "-w", "stop"),
                         Duration.ofMinutes(1));

@@ -103,13 +103,7 @@ public final class CdcBenchmark {
     private static void catchUp(TestServers servers, String db, String nativeDb, MigrationConfig config, int seconds, String prefix,
                                 Map<String, Object> result, PipelineStep then) throws Exception {
         // The subscription first catches up on what it missed meanwhile (the live run), so both start from the same point.
-        String upToDate = mark(servers, db, prefix + "start");
-        try (Connection t = servers.target().connect(nativeDb); Statement st = t.createStatement()) {
-            st.execute("ALTER SUBSCRIPTION bench_cdc ENABLE");
-            awaitMarker(t, upToDate);
-            st.execute("ALTER SUBSCRIPTION bench_cdc DISABLE");
-            awaitTrue(t, "SELECT count(*) = 0 FROM pg_stat_subscription WHERE subname = 'bench_cdc' AND pid IS NOT NULL");
-        }
+        subscriptionCatchUp(servers, nativeDb, mark(servers, db, prefix + "start"));
         try (Connection s = servers.source().connect(db); Statement st = s.createStatement()) {
             st.execute("CHECKPOINT");
         }
@@ -118,19 +112,11 @@ public final class CdcBenchmark {
         result.put(prefix + "backlog_pgbench_transactions", transactions);
         result.put(prefix + "backlog_row_changes", transactions * 4);
 
-        long t0 = System.nanoTime();
-        double nativeSeconds;
-        try (Connection t = servers.target().connect(nativeDb); Statement st = t.createStatement()) {
-            st.execute("ALTER SUBSCRIPTION bench_cdc ENABLE");
-            awaitMarker(t, marker);
-            nativeSeconds = (System.nanoTime() - t0) / 1e9;
-            st.execute("ALTER SUBSCRIPTION bench_cdc DISABLE");
-            awaitTrue(t, "SELECT count(*) = 0 FROM pg_stat_subscription WHERE subname = 'bench_cdc' AND pid IS NOT NULL");
-        }
+        double nativeSeconds = subscriptionCatchUp(servers, nativeDb, marker);
         result.put(prefix + "native_catch_up_seconds", BenchData.round(nativeSeconds));
         result.put(prefix + "native_row_changes_per_s", Math.round(transactions * 4 / nativeSeconds));
 
-        t0 = System.nanoTime();
+        long t0 = System.nanoTime();
         BenchData.ThreadCpu sampler = BenchData.ThreadCpu.start();
         try (Pipeline pipeline = Pipeline.start(config); Connection t = servers.target().connect(db)) {
             awaitMarker(t, marker);
@@ -140,6 +126,19 @@ public final class CdcBenchmark {
             result.put(prefix + "pgshift_row_changes_per_s", Math.round(transactions * 4 / pgshiftSeconds));
             result.put(prefix + "ratio_pgshift_to_native_catch_up", BenchData.round(nativeSeconds / pgshiftSeconds));
             then.run(pipeline);
+        }
+    }
+
+    /** Enables the subscription until the marker is on its target, then disables it and waits for its worker to stop; returns the seconds to the marker. */
+    private static double subscriptionCatchUp(TestServers servers, String nativeDb, String marker) throws Exception {
+        long t0 = System.nanoTime();
+        try (Connection t = servers.target().connect(nativeDb); Statement st = t.createStatement()) {
+            st.execute("ALTER SUBSCRIPTION bench_cdc ENABLE");
+            awaitMarker(t, marker);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            st.execute("ALTER SUBSCRIPTION bench_cdc DISABLE");
+            awaitTrue(t, "SELECT count(*) = 0 FROM pg_stat_subscription WHERE subname = 'bench_cdc' AND pid IS NOT NULL");
+            return seconds;
         }
     }
 

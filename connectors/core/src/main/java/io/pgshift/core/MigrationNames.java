@@ -4,7 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Every name pgshift derives from the migration's name, in one place: replication slot, publication,
@@ -42,7 +44,25 @@ public final class MigrationNames {
     /** The Kafka topic of one source table. */
     public String tableTopic(String sourceDatabase, TableId table) {
         String raw = "pgshift." + migration + "." + sourceDatabase + "." + table.schema() + "." + table.table();
+        if (table.schema().indexOf('.') >= 0 || table.table().indexOf('.') >= 0) {
+            // "a.b"."c" and "a"."b.c" would read the same: the hash is of the exact pair.
+            String safe = topicSafe(raw);
+            String hash = shortHash(table.schema() + "\u0000" + table.table());
+            return (safe.length() > MAX_TOPIC - 9 ? safe.substring(0, MAX_TOPIC - 9) : safe) + "_" + hash;
+        }
         return topicSafe(raw);
+    }
+
+    /**
+     * Tables whose topics Kafka would take for one: equal names, or names equal once '.' is read as '_' (Kafka refuses to create a
+     * topic whose name collides with another's that way, as their metric names would). Returns each such group, by its common form;
+     * empty when none.
+     */
+    public static Map<String, List<TableId>> topicCollisions(Map<TableId, String> topics) {
+        Map<String, List<TableId>> byForm = new java.util.TreeMap<>();
+        topics.forEach((table, topic) -> byForm.computeIfAbsent(topic.replace('.', '_'), k -> new java.util.ArrayList<>()).add(table));
+        byForm.values().removeIf(tables -> tables.size() < 2);
+        return byForm;
     }
 
     /** The topic that carries the bulk snapshot of a source database as COPY data ({@link io.pgshift.core.load.LoadPart}). */

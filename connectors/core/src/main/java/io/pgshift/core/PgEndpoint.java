@@ -35,8 +35,20 @@ public record PgEndpoint(String role, String host, int port, String user, Secret
         return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
+    /**
+     * The output settings every pgshift session starts with (PgJDBC's {@code options}: GUCs in the startup packet, which a
+     * walsender honours too, so pgoutput prints values under them). A role or database may set others ({@code ALTER ROLE ...
+     * SET IntervalStyle = 'sql_standard'}, {@code extra_float_digits = 0}, {@code bytea_output = 'escape'}, a TimeZone with
+     * seconds in its offsets), and Debezium's parsers and pgshift's text values depend on these: ISO dates, the
+     * {@code postgres} interval style, UTC, floats printed exactly (extra_float_digits 3: exact on PostgreSQL 10 and 11 too),
+     * hex bytea and C money.
+     */
+    public static final String SESSION_OPTIONS = "-c DateStyle=ISO,MDY -c IntervalStyle=postgres -c TimeZone=UTC -c extra_float_digits=3"
+            + " -c bytea_output=hex -c lc_monetary=C";
+
     public Properties driverProperties(String applicationName) {
         Properties props = new Properties();
+        props.setProperty("options", SESSION_OPTIONS);
         props.setProperty("user", user);
         if (password.isPresent()) {
             props.setProperty("password", password.reveal());

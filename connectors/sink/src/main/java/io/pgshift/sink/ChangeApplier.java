@@ -317,7 +317,9 @@ public final class ChangeApplier implements AutoCloseable {
                 write = null;
             }
             if (write == null) {
-                write = TableWrite.create(shape, batched);
+                // Merging a table's changes into multi-row statements (the last image of a key wins) is safe only when the key is its
+                // one unique constraint: otherwise every change is applied as its own statement, in source order.
+                write = TableWrite.create(shape, batched && !table.orderSensitive());
                 pending.put(event.table(), write);
             }
             write.add(record);

@@ -127,9 +127,17 @@ final class ExactValueResolver {
         return resolved;
     }
 
-    /** Columns of this row image to read from the source. */
+    /**
+     * Columns of this row image to read from the source: those the record does not carry exactly, and those it lacks altogether
+     * (a column the capture left out must never arrive as NULL or the column's default).
+     */
     private static List<String> neededColumns(TargetTable table, ChangeEvent e) {
         List<String> needed = new ArrayList<>();
+        for (TargetColumn column : table.columns().values()) {
+            if (!column.generated() && !e.after().containsKey(column.name())) {
+                needed.add(column.name());
+            }
+        }
         for (Map.Entry<String, String> v : e.after().entrySet()) {
             TargetColumn column = table.column(v.getKey());
             if (column == null || column.generated()) {

@@ -31,6 +31,8 @@ final class SourceRowReader implements AutoCloseable {
     private final PgEndpoint source;
     private final String database;
     private final Map<TableId, Map<String, String>> columnTypes = new HashMap<>();
+    /** Source tables that are partitioned (their rows are in their partitions); a plain table is read {@code FROM ONLY}. */
+    private final Map<TableId, Boolean> partitioned = new HashMap<>();
     private Connection connection;
 
     SourceRowReader(PgEndpoint source, String database) {
@@ -65,7 +67,8 @@ final class SourceRowReader implements AutoCloseable {
         for (int i = 0; i < keyColumns.size(); i++) {
             sql.append(i > 0 ? ", " : "").append('k').append(i);
         }
-        sql.append(") JOIN ").append(table.quoted()).append(" AS t ON ");
+        // ONLY: a plain table's inheritance children may hold rows with the same key; they are tables of their own.
+        sql.append(") JOIN ").append(Boolean.TRUE.equals(partitioned.get(table)) ? "" : "ONLY ").append(table.quoted()).append(" AS t ON ");
         for (int i = 0; i < keyColumns.size(); i++) {
             String type = types.get(keyColumns.get(i));
             if (type == null) {
@@ -101,12 +104,14 @@ final class SourceRowReader implements AutoCloseable {
         Map<String, String> types = columnTypes.get(table);
         if (types == null) {
             types = new HashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
-                    + " WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, a.atttypmod), c.relkind = 'p'"
+                    + " FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
+                    + " WHERE c.oid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped")) {
                 ps.setString(1, table.quoted());
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         types.put(rs.getString(1), rs.getString(2));
+                        partitioned.put(table, rs.getBoolean(3));
                     }
                 }
             }

@@ -1,42 +1,9 @@
 package io.pgshift.sink;
 
-import java.util.List;
-import java.util.stream.Collectors;
-
-import io.pgshift.core.Identifiers;
-
-/** The statements the applier runs, built from quoted identifiers only. */
+/** The applier's watermark statements (pgshift.apply_progress); the data statements are built by {@link WriteShape}. */
 final class SqlStatements {
 
     private SqlStatements() {
-    }
-
-    static String upsert(TargetTable table, List<String> columns) {
-        String cols = columns.stream().map(Identifiers::quote).collect(Collectors.joining(", "));
-        String params = columns.stream().map(c -> "?").collect(Collectors.joining(", "));
-        String keys = table.keyColumns().stream().map(Identifiers::quote).collect(Collectors.joining(", "));
-        List<String> nonKey = columns.stream().filter(c -> !table.keyColumns().contains(c)).collect(Collectors.toList());
-        String action = nonKey.isEmpty() ? "DO NOTHING"
-                : "DO UPDATE SET " + nonKey.stream().map(c -> Identifiers.quote(c) + " = EXCLUDED." + Identifiers.quote(c)).collect(Collectors.joining(", "));
-        return "INSERT INTO " + table.id().quoted() + " (" + cols + ") OVERRIDING SYSTEM VALUE VALUES (" + params + ") ON CONFLICT (" + keys + ") " + action;
-    }
-
-    static String update(TargetTable table, List<String> setColumns, List<String> keyColumns) {
-        return "UPDATE " + table.id().quoted() + " SET "
-                + setColumns.stream().map(c -> Identifiers.quote(c) + " = ?").collect(Collectors.joining(", "))
-                + " WHERE " + keyPredicate(keyColumns);
-    }
-
-    static String delete(TargetTable table, List<String> keyColumns) {
-        return "DELETE FROM " + table.id().quoted() + " WHERE " + keyPredicate(keyColumns);
-    }
-
-    static String truncate(TargetTable table) {
-        return "TRUNCATE TABLE " + table.id().quoted();
-    }
-
-    private static String keyPredicate(List<String> keyColumns) {
-        return keyColumns.stream().map(c -> Identifiers.quote(c) + " = ?").collect(Collectors.joining(" AND "));
     }
 
     static final String WATERMARK = "INSERT INTO pgshift.apply_progress AS p (topic, kafka_partition, next_offset, source_commit_lsn, source_lsn, source_step,"

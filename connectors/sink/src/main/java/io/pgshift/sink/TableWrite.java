@@ -258,7 +258,7 @@ abstract class TableWrite {
         private void truncate(Connection c) throws SQLException {
             Savepoint savepoint = c.setSavepoint();
             try (Statement st = c.createStatement()) {
-                st.execute("TRUNCATE TABLE " + shape.table().id().quoted());
+                st.execute("TRUNCATE TABLE " + shape.table().onlyQuoted());
                 c.releaseSavepoint(savepoint);
             }
             catch (SQLException e) {
@@ -267,7 +267,7 @@ abstract class TableWrite {
                 }
                 c.rollback(savepoint);
                 try (Statement st = c.createStatement()) {
-                    st.execute("DELETE FROM " + shape.table().id().quoted());
+                    st.execute("DELETE FROM " + shape.table().onlyQuoted());
                 }
             }
         }

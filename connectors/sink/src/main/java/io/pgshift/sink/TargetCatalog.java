@@ -39,12 +39,21 @@ final class TargetCatalog {
     private TargetTable load(Connection connection, TableId id) throws SQLException {
         Map<String, TargetColumn> columns = new LinkedHashMap<>();
         Map<Integer, String> key = new TreeMap<>();
+        boolean exists = false;
+        boolean partitioned = false;
+        boolean orderSensitive = false;
         try (PreparedStatement ps = connection.prepareStatement(SqlResource.load("/io/pgshift/sink/sql/target-columns.sql"))) {
             ps.setString(1, id.schema());
             ps.setString(2, id.table());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
+                    exists = true;
+                    partitioned = "p".equals(rs.getString("relkind"));
+                    orderSensitive = rs.getBoolean("order_sensitive");
                     String column = rs.getString("column_name");
+                    if (column == null) {
+                        continue; // a table without columns
+                    }
                     String gen = rs.getString("generated");
                     String kind = rs.getString("base_kind");
                     columns.put(column, new TargetColumn(column, rs.getString("type_name"), rs.getString("base_type"),
@@ -57,10 +66,10 @@ final class TargetCatalog {
                 }
             }
         }
-        if (columns.isEmpty()) {
+        if (!exists) {
             throw new ApplyException("Table " + id + " does not exist in target database '" + database
                     + "'. Copy the schema first (pgshift copies it when it starts; or create the table), then restart pgshift.", null);
         }
-        return new TargetTable(id, columns, new ArrayList<>(key.values()));
+        return new TargetTable(id, columns, new ArrayList<>(key.values()), partitioned, orderSensitive);
     }
 }

@@ -91,7 +91,7 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
 
     /** The old row's columns that identify it: every column the record's old image carries exactly. */
     private static List<String> matchColumns(TargetTable table, ChangeEvent event) {
-        if (event.key().isEmpty()) {
+        if (event.key().isEmpty() && !table.columns().isEmpty()) {
             throw new ApplyException("Table " + table.id() + " has no primary key, and the change carries no old row to find the row by."
                     + " Give the source table a primary key, or set REPLICA IDENTITY FULL on it, then restart the migration.", null);
         }
@@ -121,7 +121,7 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
     }
 
     String copySql() {
-        return "COPY " + table.id().quoted() + " (" + columnList() + ") FROM STDIN";
+        return "COPY " + table.id().quoted() + (columns.isEmpty() ? "" : " (" + columnList() + ")") + " FROM STDIN";
     }
 
     String upsertSql(int rows) {
@@ -137,23 +137,33 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
     String deleteSql(int rows) {
         String key = keyColumns.stream().map(Identifiers::quote).collect(Collectors.joining(", ", "(", ")"));
         String row = keyColumns.stream().map(c -> "?").collect(Collectors.joining(", ", "(", ")"));
-        return "DELETE FROM " + table.id().quoted() + " WHERE " + key + " IN (" + String.join(", ", java.util.Collections.nCopies(rows, row)) + ")";
+        return "DELETE FROM " + table.onlyQuoted() + " WHERE " + key + " IN (" + String.join(", ", java.util.Collections.nCopies(rows, row)) + ")";
     }
 
     /** The statement for one record, parameters: the written columns, then the key (twice per column when matching all columns). */
     String singleRowSql() {
         String t = table.id().quoted();
+        String only = table.onlyQuoted();
         return switch (kind) {
-            case COPY, INSERT -> "INSERT INTO " + t + " (" + columnList() + ") OVERRIDING SYSTEM VALUE VALUES ("
+            case COPY, INSERT -> columns.isEmpty() ? "INSERT INTO " + t + " DEFAULT VALUES" // a table without columns
+                    : "INSERT INTO " + t + " (" + columnList() + ") OVERRIDING SYSTEM VALUE VALUES ("
                     + columns.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
             case UPSERT -> upsertSql(1);
-            case UPDATE -> "UPDATE " + t + " SET " + assignments() + " WHERE " + keyPredicate();
-            case DELETE -> "DELETE FROM " + t + " WHERE " + keyPredicate();
-            case UPDATE_MATCHING -> "UPDATE " + t + " SET " + assignments() + " WHERE ctid = (SELECT ctid FROM " + t + " AS m WHERE "
-                    + matchPredicate() + " LIMIT 1)";
-            case DELETE_MATCHING -> "DELETE FROM " + t + " WHERE ctid = (SELECT ctid FROM " + t + " AS m WHERE " + matchPredicate() + " LIMIT 1)";
-            case TRUNCATE -> "TRUNCATE TABLE " + t;
+            case UPDATE -> "UPDATE " + only + " SET " + assignments() + " WHERE " + keyPredicate();
+            case DELETE -> "DELETE FROM " + only + " WHERE " + keyPredicate();
+            case UPDATE_MATCHING -> "UPDATE " + only + " SET " + assignments() + " WHERE " + matchedRow(only);
+            case DELETE_MATCHING -> "DELETE FROM " + only + " WHERE " + matchedRow(only);
+            case TRUNCATE -> "TRUNCATE TABLE " + only;
         };
+    }
+
+    /**
+     * The first row whose every old value matches, by its ctid (a TID scan). A ctid names a row only within one relation, and the
+     * partitions of a partitioned table each have their own, so there the row is found by (tableoid, ctid).
+     */
+    private String matchedRow(String only) {
+        String lookup = " FROM " + only + " AS m WHERE " + matchPredicate() + " LIMIT 1)";
+        return table.partitioned() ? "(tableoid, ctid) = (SELECT m.tableoid, m.ctid" + lookup : "ctid = (SELECT m.ctid" + lookup;
     }
 
     private String assignments() {
@@ -169,6 +179,9 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
      * point) match too; NULL matches NULL.
      */
     private String matchPredicate() {
+        if (keyColumns.isEmpty()) {
+            return "true"; // a table without columns: any row is the row
+        }
         return keyColumns.stream().map(c -> {
             String type = table.column(c).typeName();
             return "((CAST(? AS " + type + ") IS NULL AND m." + Identifiers.quote(c) + " IS NULL) OR (m." + Identifiers.quote(c)

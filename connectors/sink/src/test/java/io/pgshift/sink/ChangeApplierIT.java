@@ -130,6 +130,40 @@ class ChangeApplierIT {
         assertThat(stats.applied()).isEqualTo(3);
     }
 
+    /**
+     * A source transaction renumbers every key of a table with a DEFERRABLE key in one statement (each row: delete old, insert new).
+     * A batch that ends inside it leaves two rows with one key, as the source had until its commit: the applier's session
+     * (session_replication_role = replica) does not fire the constraint's recheck trigger, so the batch commits, and the rest of the
+     * transaction restores the key. The rows are matched on every old column, never on the key two rows share.
+     */
+    @Test
+    void aBatchEndingInsideATransactionThatBreaksADeferrableKeyUntilItsCommitIsApplied() throws Exception {
+        String db = TestServers.get().newDatabasePair("deferred");
+        try (Connection c = TestServers.get().target().connect(db); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE b (id int PRIMARY KEY DEFERRABLE INITIALLY IMMEDIATE, v text)");
+            st.execute("INSERT INTO b VALUES (1, 'b1'), (2, 'b2')");
+        }
+        TableId b = new TableId("public", "b");
+        PartitionRef p = new PartitionRef("pgshift.t.db.public.b", 0);
+        List<SourceRecordRef> renumber = new java.util.ArrayList<>();
+        String[][] steps = {{"d", "1", "b1"}, {"c", "2", "b1"}, {"d", "2", "b2"}, {"c", "3", "b2"}};
+        for (int i = 0; i < steps.length; i++) {
+            Map<String, String> row = new LinkedHashMap<>();
+            row.put("id", steps[i][1]);
+            row.put("v", steps[i][2]);
+            boolean delete = steps[i][0].equals("d");
+            renumber.add(new SourceRecordRef(p, i, new ChangeEvent(b, delete ? ChangeOp.DELETE : ChangeOp.CREATE, row, delete ? Map.of() : row,
+                    new SourcePosition(Lsn.valueOf(100), Lsn.valueOf(110 + i)), 0)));
+        }
+        try (ChangeApplier a = applier(db, new ApplierStats())) {
+            a.apply(renumber.subList(0, 2));
+            assertThat(rows(db, "SELECT string_agg(id || ':' || v, ',' ORDER BY id, v) FROM b")).as("inside the transaction").isEqualTo("2:b1,2:b2");
+            a.apply(renumber.subList(2, 4));
+        }
+        assertThat(rows(db, "SELECT string_agg(id || ':' || v, ',' ORDER BY id) FROM b")).isEqualTo("2:b1,3:b2");
+        assertThat(rows(db, "SELECT next_offset FROM pgshift.apply_progress")).isEqualTo("4");
+    }
+
     private static String rows(String db, String sql) throws Exception {
         try (Connection c = TestServers.get().target().connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();

@@ -43,7 +43,7 @@ class WriteShapeTest {
         assertThat(shape.copySql()).isEqualTo("COPY \"public\".\"Mixed Case\" (\"Id\", \"select\") FROM STDIN");
         assertThat(shape.upsertSql(2)).isEqualTo("INSERT INTO \"public\".\"Mixed Case\" (\"Id\", \"select\") OVERRIDING SYSTEM VALUE VALUES (?, ?), (?, ?)"
                 + " ON CONFLICT (\"Id\") DO UPDATE SET \"select\" = EXCLUDED.\"select\"");
-        assertThat(shape.deleteSql(2)).isEqualTo("DELETE FROM \"public\".\"Mixed Case\" WHERE (\"Id\") IN ((?), (?))");
+        assertThat(shape.deleteSql(2)).isEqualTo("DELETE FROM ONLY \"public\".\"Mixed Case\" WHERE (\"Id\") IN ((?), (?))");
     }
 
     @Test
@@ -60,7 +60,7 @@ class WriteShapeTest {
         after.put("select", ChangeEvent.UNCHANGED);
         WriteShape shape = WriteShape.of(table(List.of("Id")), event(ChangeOp.UPDATE, Map.of("Id", "1"), after));
         assertThat(shape.kind()).isEqualTo(WriteShape.Kind.UPDATE);
-        assertThat(shape.singleRowSql()).isEqualTo("UPDATE \"public\".\"Mixed Case\" SET \"Id\" = ? WHERE \"Id\" = ?");
+        assertThat(shape.singleRowSql()).isEqualTo("UPDATE ONLY \"public\".\"Mixed Case\" SET \"Id\" = ? WHERE \"Id\" = ?");
     }
 
     @Test
@@ -70,8 +70,44 @@ class WriteShapeTest {
         before.put("select", null);
         WriteShape shape = WriteShape.of(table(List.of()), event(ChangeOp.DELETE, before, Map.of()));
         assertThat(shape.kind()).isEqualTo(WriteShape.Kind.DELETE_MATCHING);
-        assertThat(shape.singleRowSql()).startsWith("DELETE FROM \"public\".\"Mixed Case\" WHERE ctid = (SELECT ctid FROM \"public\".\"Mixed Case\" AS m WHERE")
+        assertThat(shape.singleRowSql()).startsWith("DELETE FROM ONLY \"public\".\"Mixed Case\" WHERE ctid = (SELECT m.ctid FROM ONLY \"public\".\"Mixed Case\" AS m WHERE")
                 .contains("(m.\"select\")::text = (CAST(? AS json))::text").endsWith("LIMIT 1)");
+    }
+
+    /** A ctid names a row only within one partition: rows of a partitioned table are found by (tableoid, ctid), and without ONLY. */
+    @Test
+    void aPartitionedTableWithoutKeyFindsTheRowByTableoidAndCtid() {
+        TargetTable plain = table(List.of());
+        TargetTable partitioned = new TargetTable(plain.id(), plain.columns(), List.of(), true);
+        Map<String, String> before = new LinkedHashMap<>();
+        before.put("Id", "1");
+        before.put("select", "{}");
+        WriteShape shape = WriteShape.of(partitioned, event(ChangeOp.DELETE, before, Map.of()));
+        assertThat(shape.singleRowSql()).startsWith("DELETE FROM \"public\".\"Mixed Case\" WHERE (tableoid, ctid) = (SELECT m.tableoid, m.ctid FROM"
+                + " \"public\".\"Mixed Case\" AS m WHERE");
+        assertThat(WriteShape.of(partitioned, event(ChangeOp.TRUNCATE, Map.of(), Map.of())).singleRowSql()).isEqualTo("TRUNCATE TABLE \"public\".\"Mixed Case\"");
+    }
+
+    /** A parent's change never reaches its inheritance children's rows: every statement that finds rows says ONLY. */
+    @Test
+    void aPlainTableIsChangedWithoutItsInheritanceChildren() {
+        TargetTable parent = table(List.of("Id"));
+        assertThat(WriteShape.of(parent, event(ChangeOp.TRUNCATE, Map.of(), Map.of())).singleRowSql()).isEqualTo("TRUNCATE TABLE ONLY \"public\".\"Mixed Case\"");
+        assertThat(WriteShape.of(parent, event(ChangeOp.DELETE, Map.of("Id", "1"), Map.of())).singleRowSql())
+                .isEqualTo("DELETE FROM ONLY \"public\".\"Mixed Case\" WHERE \"Id\" = ?");
+    }
+
+    /** CREATE TABLE t () is legal, and its rows count: they are copied and inserted without a column list. */
+    @Test
+    void aTableWithoutColumnsIsCopiedInsertedAndDeleted() {
+        TargetTable empty = new TargetTable(new TableId("public", "t"), new LinkedHashMap<>(), List.of());
+        ChangeEvent insert = new ChangeEvent(empty.id(), ChangeOp.CREATE, Map.of(), Map.of(), SourcePosition.SNAPSHOT, 0);
+        assertThat(WriteShape.of(empty, insert).singleRowSql()).isEqualTo("INSERT INTO \"public\".\"t\" DEFAULT VALUES");
+        ChangeEvent read = new ChangeEvent(empty.id(), ChangeOp.READ, Map.of(), Map.of(), SourcePosition.SNAPSHOT, 0);
+        assertThat(WriteShape.of(empty, read).copySql()).isEqualTo("COPY \"public\".\"t\" FROM STDIN");
+        ChangeEvent delete = new ChangeEvent(empty.id(), ChangeOp.DELETE, Map.of(), Map.of(), SourcePosition.SNAPSHOT, 0);
+        assertThat(WriteShape.of(empty, delete).singleRowSql()).isEqualTo("DELETE FROM ONLY \"public\".\"t\" WHERE ctid = (SELECT m.ctid FROM ONLY"
+                + " \"public\".\"t\" AS m WHERE true LIMIT 1)");
     }
 
     @Test

@@ -29,6 +29,7 @@ import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import io.pgshift.core.Lsn;
+import io.pgshift.core.MigrationNames;
 import io.pgshift.core.TableId;
 import io.pgshift.core.catalog.TableInfo;
 
@@ -64,8 +65,8 @@ public final class CaptureEngine implements AutoCloseable {
     private final Map<Long, CompletableFuture<FencePoint>> pendingFences = new ConcurrentHashMap<>();
     private volatile FencePoint lastFence;
 
-    private CaptureEngine(CaptureConfig config, List<TableInfo> tables, LoadPlan loadPlan, KafkaProducer<byte[], byte[]> loadProducer,
-                          ExportedSnapshot snapshot, int loadPartitions) {
+    private CaptureEngine(CaptureConfig config, List<TableInfo> tables, Set<Integer> inexactRootTypes, LoadPlan loadPlan,
+                          KafkaProducer<byte[], byte[]> loadProducer, ExportedSnapshot snapshot, int loadPartitions) {
         this.loadPartitions = loadPartitions;
         this.config = config;
         this.tables = List.copyOf(tables);
@@ -78,7 +79,7 @@ public final class CaptureEngine implements AutoCloseable {
         Set<TableId> ids = tables.stream().map(TableInfo::id).collect(Collectors.toSet());
         this.producer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
         this.publisher = new KafkaPublisher(producer, config.names(), config.database(), ids, this::onFence);
-        Properties props = DebeziumProperties.build(config, tables);
+        Properties props = DebeziumProperties.build(config, tables, inexactRootTypes);
         LOG.info("Capture of source database '{}': {}", config.database(), DebeziumProperties.masked(props));
         this.engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(props)
@@ -102,11 +103,19 @@ public final class CaptureEngine implements AutoCloseable {
      */
     public static CaptureEngine prepare(CaptureConfig config) throws SQLException, InterruptedException {
         List<TableInfo> tables;
+        Set<Integer> inexactRootTypes;
         LoadPlan plan;
         try (Connection c = config.source().connect(config.database(), "pgshift-capture-setup")) {
             tables = SourceSetup.prepare(c, config);
+            inexactRootTypes = SourceSetup.inexactRootTypes(c);
+            Map<TableId, String> tableTopics = tables.stream().collect(Collectors.toMap(TableInfo::id, t -> config.names().tableTopic(config.database(), t.id())));
+            Map<String, List<TableId>> collisions = MigrationNames.topicCollisions(tableTopics);
+            if (!collisions.isEmpty()) {
+                throw new IllegalStateException("Tables of source database '" + config.database() + "' would share a Kafka topic: " + collisions.values()
+                        + " (Kafka reads '.' and '_' in topic names as one). Rename one of each, or leave it out with 'tables.exclude'.");
+            }
             try (Admin admin = Admin.create(adminProperties(config))) {
-                Topics.ensure(admin, tables.stream().map(t -> config.names().tableTopic(config.database(), t.id())).collect(Collectors.toList()),
+                Topics.ensure(admin, List.copyOf(tableTopics.values()),
                         config.partitionsPerTable(), config.replicationFactor());
                 if (config.bulkLoad()) {
                     Topics.ensure(admin, List.of(config.names().loadTopic(config.database())), config.load().partitions(), config.replicationFactor(),
@@ -120,7 +129,7 @@ public final class CaptureEngine implements AutoCloseable {
             plan = decideLoad(c, config);
         }
         if (!config.bulkLoad() || plan == LoadPlan.RESUME) {
-            return new CaptureEngine(config, tables, plan, null, null, 0);
+            return new CaptureEngine(config, tables, inexactRootTypes, plan, null, null, 0);
         }
         // A new bulk load: its start record on every partition of the load topic, then the slot with its exported snapshot.
         String topic = config.names().loadTopic(config.database());
@@ -130,7 +139,7 @@ public final class CaptureEngine implements AutoCloseable {
             String slot = config.names().slotName(config.database());
             BulkLoader.publishMarkers(producer, topic, partitions, io.pgshift.core.load.LoadPart.marker(io.pgshift.core.load.LoadPart.Type.START, slot));
             ExportedSnapshot snapshot = ExportedSnapshot.create(config.source(), config.database(), slot);
-            return new CaptureEngine(config, tables, plan, producer, snapshot, partitions);
+            return new CaptureEngine(config, tables, inexactRootTypes, plan, producer, snapshot, partitions);
         }
         catch (SQLException | RuntimeException | InterruptedException e) {
             producer.close(Duration.ZERO);

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import io.pgshift.core.MigrationNames;
+import io.pgshift.core.PgEndpoint;
 import io.pgshift.core.TableId;
 import io.pgshift.core.catalog.TableInfo;
 import io.pgshift.core.change.ChangeEvent;
@@ -20,16 +21,24 @@ public final class DebeziumProperties {
 
     /** Keys pgshift decides itself; {@code debezium.*} in the configuration may not override them. */
     public static final Set<String> OWNED = Set.of("name", "connector.class", "database.hostname", "database.port", "database.user",
-            "database.password", "database.dbname", "plugin.name", "slot.name", "publication.name", "publication.autocreate.mode",
+            "database.password", "database.dbname", "database.options", "plugin.name", "slot.name", "publication.name", "publication.autocreate.mode",
             "topic.prefix", "table.include.list", "offset.storage", "offset.storage.topic", "bootstrap.servers",
             "decimal.handling.mode", "interval.handling.mode", "binary.handling.mode", "tombstones.on.delete", "skipped.operations",
             "unavailable.value.placeholder", "time.precision.mode", "hstore.handling.mode", "include.unknown.datatypes",
-            "snapshot.mode", "message.key.columns");
+            "snapshot.mode", "message.key.columns", "converters", "event.converting.failure.handling.mode");
 
     private DebeziumProperties() {
     }
 
     static Properties build(CaptureConfig config, Collection<TableInfo> tableInfos) {
+        return build(config, tableInfos, Set.of());
+    }
+
+    /**
+     * @param inexactRootTypes root type OIDs of the columns whose values Debezium does not carry exactly: {@link FromSourceConverter}
+     *                         marks them to be read from the source
+     */
+    static Properties build(CaptureConfig config, Collection<TableInfo> tableInfos, Set<Integer> inexactRootTypes) {
         List<TableId> tables = tableInfos.stream().map(TableInfo::id).collect(Collectors.toList());
         MigrationNames names = config.names();
         String db = config.database();
@@ -53,6 +62,9 @@ public final class DebeziumProperties {
             p.setProperty("database.password", config.source().password().reveal());
         }
         p.setProperty("database.dbname", db);
+        // Debezium's connections, the replication one included, start with pgshift's output settings, whatever the role or the
+        // database sets (ALTER ROLE ... SET IntervalStyle = 'sql_standard' broke Debezium's interval parser).
+        p.setProperty("database.options", PgEndpoint.SESSION_OPTIONS);
         p.setProperty("database.sslmode", config.source().sslMode());
         if (config.source().sslRootCert() != null) {
             p.setProperty("database.sslrootcert", config.source().sslRootCert());
@@ -73,6 +85,11 @@ public final class DebeziumProperties {
         p.setProperty("hstore.handling.mode", "json");
         p.setProperty("time.precision.mode", "adaptive");
         p.setProperty("include.unknown.datatypes", "true");
+        p.setProperty("converters", "pgshift");
+        p.setProperty("pgshift.type", FromSourceConverter.class.getName());
+        p.setProperty("pgshift." + FromSourceConverter.ROOT_OIDS, inexactRootTypes.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        // A value Debezium fails to convert stops the capture, naming the table and column, instead of a WARN and a missing value.
+        p.setProperty("event.converting.failure.handling.mode", "fail");
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("skipped.operations", "none");
         p.setProperty("unavailable.value.placeholder", ChangeEvent.UNCHANGED_TOAST_PLACEHOLDER);

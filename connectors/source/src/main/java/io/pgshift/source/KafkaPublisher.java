@@ -89,7 +89,8 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
             String topic = topics.computeIfAbsent(table, t -> names.tableTopic(database, t));
             // Without a key (tables without a primary key, truncates) all of a table's records go to partition 0, in order.
             Integer partition = record.key() == null ? Integer.valueOf(0) : null;
-            byte[] key = record.key() == null ? null : ChangeRecordCodec.key(change);
+            // The Kafka key is the row's key only (Debezium's key struct): a change's old row image (REPLICA IDENTITY FULL) may be larger.
+            byte[] key = record.key() == null ? null : ChangeRecordCodec.key(DebeziumChangeParser.keyColumns(record.key()));
             byte[] bytes = ChangeRecordCodec.value(change);
             long size = (long) bytes.length + (key == null ? 0 : key.length);
             if (size > Topics.MAX_PAYLOAD_BYTES) {

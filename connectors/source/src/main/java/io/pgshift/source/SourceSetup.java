@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
@@ -17,6 +18,7 @@ import io.pgshift.core.SqlResource;
 import io.pgshift.core.TableId;
 import io.pgshift.core.catalog.Catalog;
 import io.pgshift.core.catalog.TableInfo;
+import io.pgshift.core.change.DebeziumTypes;
 
 /**
  * Prepares a source database for capture: pgshift's fence table, and a publication holding exactly the
@@ -46,8 +48,16 @@ public final class SourceSetup {
                 .map(t -> t.id() + " (" + t.replicaIdentityProblem().get() + ")").collect(Collectors.toList());
         if (!unusable.isEmpty()) {
             throw new IllegalStateException("These selected tables of source database '" + config.database() + "' cannot be replicated: "
-                    + unusable + ". Add a primary key, or run ALTER TABLE ... REPLICA IDENTITY FULL on each (its rows are then matched on"
-                    + " every column, one at a time; 'pgshift check --fix-replica-identity' does this), or leave them out with 'tables.exclude'.");
+                    + unusable + ". Add a primary key that is not DEFERRABLE, or run ALTER TABLE ... REPLICA IDENTITY FULL on each relation named"
+                    + " (a partition where one is named; rows are then matched on every column, one at a time; 'pgshift check"
+                    + " --fix-replica-identity' does this), or leave them out with 'tables.exclude'.");
+        }
+        java.util.Map<TableId, String> inexact = Catalog.notCarriedExactly(connection, tables);
+        if (!inexact.isEmpty()) {
+            throw new IllegalStateException("These selected tables of source database '" + config.database() + "' cannot be migrated exactly: "
+                    + inexact.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", "))
+                    + ". Add a primary key (or a unique index on NOT NULL columns, and REPLICA IDENTITY USING INDEX) or a column, or leave them"
+                    + " out with 'tables.exclude' and copy them during the cutover.");
         }
         try (Statement st = connection.createStatement()) {
             st.execute(SqlResource.load("/io/pgshift/source/sql/source-setup.sql"));
@@ -59,7 +69,10 @@ public final class SourceSetup {
     private static void ensurePublication(Connection connection, String publication, List<TableInfo> tables) throws SQLException {
         List<String> names = new ArrayList<>();
         for (TableInfo t : tables) {
-            names.add(t.id().quoted());
+            // ONLY for a plain table: without it PostgreSQL also publishes its inheritance children, whose writes would then need a
+            // replica identity of their own (or fail on the source), though they are not selected. A partitioned table's
+            // partitions are published with it either way, under its name (publish_via_partition_root).
+            names.add(t.partitioned() ? t.id().quoted() : "ONLY " + t.id().quoted());
         }
         names.add(FENCE_TABLE.quoted());
         String tableList = String.join(", ", names);
@@ -81,6 +94,25 @@ public final class SourceSetup {
                 LOG.info("Publication {} created for {} tables", publication, tables.size());
             }
         }
+    }
+
+    /**
+     * The root type OIDs (Debezium's {@code nativeType}) of the columns whose values Debezium does not carry exactly
+     * ({@link DebeziumTypes}); {@link FromSourceConverter} takes them over. From {@code column-types.sql}.
+     */
+    public static Set<Integer> inexactRootTypes(Connection connection) throws SQLException {
+        Set<Integer> oids = new java.util.TreeSet<>();
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery(SqlResource.load("/io/pgshift/source/sql/column-types.sql"))) {
+            while (rs.next()) {
+                String kind = rs.getString("base_kind");
+                if (!DebeziumTypes.carriesExactly(rs.getString("base_type"), kind == null || kind.isEmpty() ? 'b' : kind.charAt(0),
+                        rs.getBoolean("is_array"))) {
+                    oids.add((int) rs.getLong("root_oid"));
+                }
+            }
+        }
+        return oids;
     }
 
     /** Whether the replication slot exists; a slot in use by another session is an error that names that session. */

@@ -30,6 +30,7 @@ import io.pgshift.core.PgEndpoint;
 import io.pgshift.core.TableId;
 import io.pgshift.core.catalog.Catalog;
 import io.pgshift.core.catalog.TableInfo;
+import io.pgshift.sink.TargetNeutralization;
 
 /**
  * The prerequisite checks of a migration: what {@code pgshift check} reports and {@code pgshift migrate} runs first.
@@ -307,8 +308,11 @@ public final class PrerequisiteChecks {
                 }
             }
             tablePrivileges(c, scope, tables);
+            rowSecurity(c, scope, tables);
             setupPrivileges(c, scope, db, tables);
             replicaIdentity(c, scope, tables);
+            exactValues(c, scope, tables);
+            neutralized(c, scope, tables);
             foreignKeysToExcluded(c, scope, tables);
             notCarried(c, scope);
             slotAndPublication(c, scope, db, tables);
@@ -320,6 +324,37 @@ public final class PrerequisiteChecks {
         catch (SQLException e) {
             add(CheckResult.fail("source.connection", scope, e.getMessage(), connectionFix(config.source(), e)));
         }
+    }
+
+    /**
+     * Row-level security would hide rows from the load and from exact-value reads. A role is exempt from a table's policies when it
+     * is a superuser, has BYPASSRLS, or owns the table and the table does not FORCE ROW LEVEL SECURITY (PostgreSQL: "Row Security
+     * Policies"). pgshift's sessions run with {@code row_security = off}, so a filtered read fails rather than loses rows; this
+     * check says so before the migration starts.
+     */
+    private void rowSecurity(Connection c, String scope, List<TableInfo> tables) throws SQLException {
+        Set<TableId> selected = tables.stream().map(TableInfo::id).collect(Collectors.toSet());
+        List<TableId> filtered = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT n.nspname, c.relname FROM pg_class c"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace, pg_roles r"
+                + " WHERE r.rolname = current_user AND c.relrowsecurity AND NOT (r.rolsuper OR r.rolbypassrls)"
+                + " AND (c.relforcerowsecurity OR c.relowner <> r.oid) ORDER BY 1, 2")) {
+            while (rs.next()) {
+                TableId id = new TableId(rs.getString(1), rs.getString(2));
+                if (selected.contains(id)) {
+                    filtered.add(id);
+                }
+            }
+        }
+        if (filtered.isEmpty()) {
+            add(CheckResult.pass("source.row_security", scope, "no selected table has row-level security policies that apply to '"
+                    + config.source().user() + "'"));
+            return;
+        }
+        add(CheckResult.fail("source.row_security", scope, "row-level security applies to '" + config.source().user() + "' on " + names(filtered)
+                + ": its policies would hide rows from the migration (pgshift's reads run with row_security = off, so the load would stop)",
+                "ALTER ROLE " + Identifiers.quote(config.source().user()) + " BYPASSRLS (or migrate as a superuser), or exclude those tables"
+                        + " with tables.exclude"));
     }
 
     private void tablePrivileges(Connection c, String scope, List<TableInfo> tables) throws SQLException {
@@ -389,9 +424,11 @@ public final class PrerequisiteChecks {
     }
 
     private void replicaIdentity(Connection c, String scope, List<TableInfo> tables) throws SQLException {
-        Map<TableId, String> unusable = new LinkedHashMap<>();
+        Map<TableId, TableInfo> unusable = new LinkedHashMap<>();
         for (TableInfo t : tables) {
-            t.replicaIdentityProblem().ifPresent(p -> unusable.put(t.id(), p));
+            if (t.replicaIdentityProblem().isPresent()) {
+                unusable.put(t.id(), t);
+            }
         }
         long byIndex = tables.stream().filter(TableInfo::keyedByIdentityIndex).count();
         long full = tables.stream().filter(t -> !t.hasPrimaryKey() && t.replicaIdentity() == 'f').count();
@@ -399,25 +436,70 @@ public final class PrerequisiteChecks {
                 + " by their replica identity index" : "") + (full > 0 ? ", " + full + " by REPLICA IDENTITY FULL (rows matched on every column,"
                         + " one at a time: slower)" : "");
         if (unusable.isEmpty()) {
-            add(CheckResult.pass("source.replica_identity", scope, "every selected table identifies its rows: " + usable));
+            add(CheckResult.pass("source.replica_identity", scope, "every selected table, and every partition that receives its writes,"
+                    + " identifies its rows: " + usable));
             return;
         }
-        String list = unusable.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", "));
+        String list = unusable.values().stream().map(t -> t.id() + " (" + t.replicaIdentityProblem().get() + ")").collect(Collectors.joining(", "));
         if (fixReplicaIdentity) {
+            // PostgreSQL checks the replica identity of the relation written, which for a partitioned table is the leaf partition:
+            // FULL goes on exactly the relations that lack a usable one.
+            List<String> fixed = new ArrayList<>();
             try (Statement st = c.createStatement()) {
-                for (TableId t : unusable.keySet()) {
-                    say.accept("Setting REPLICA IDENTITY FULL on " + t + " in source database '" + scope.substring("source db ".length())
-                            + "' (--fix-replica-identity): its updates and deletes will log every old column value");
-                    st.execute("ALTER TABLE " + t.quoted() + " REPLICA IDENTITY FULL");
+                for (TableInfo t : unusable.values()) {
+                    for (String relation : t.identityFixTargets()) {
+                        say.accept("Setting REPLICA IDENTITY FULL on " + relation + (relation.equals(t.id().quoted()) ? "" : " (a partition of " + t.id() + ")")
+                                + " in source database '" + scope.substring("source db ".length())
+                                + "' (--fix-replica-identity): its updates and deletes will log every old column value");
+                        st.execute("ALTER TABLE " + relation + " REPLICA IDENTITY FULL");
+                        fixed.add(relation);
+                    }
                 }
             }
-            add(CheckResult.pass("source.replica_identity", scope, "REPLICA IDENTITY FULL set on " + unusable.keySet() + " (--fix-replica-identity);"
-                    + " every selected table identifies its rows"));
+            add(CheckResult.pass("source.replica_identity", scope, "REPLICA IDENTITY FULL set on " + fixed + " (--fix-replica-identity);"
+                    + " every selected table, and every partition that receives its writes, identifies its rows"));
             return;
         }
         add(CheckResult.fail("source.replica_identity", scope, "tables without a usable replica identity: " + list + ". Once published,"
-                + " UPDATE and DELETE on them would fail on the source", "add a primary key to each, or run 'pgshift check --fix-replica-identity'"
-                + " (sets REPLICA IDENTITY FULL: larger WAL, rows matched on every column), or exclude them with tables.exclude"));
+                + " UPDATE and DELETE on them would fail on the source, or their changes would not say which row they change",
+                "add a primary key that is not DEFERRABLE to each table (and its partitions), or run 'pgshift check --fix-replica-identity'"
+                + " (sets REPLICA IDENTITY FULL on exactly the relations named: larger WAL, rows matched on every column), or exclude the"
+                + " tables with tables.exclude"));
+    }
+
+    /**
+     * Values the change stream does not carry exactly are read from the source by key ({@code DebeziumTypes}); a table without a key
+     * (REPLICA IDENTITY FULL) that has such columns cannot be migrated exactly, so it is refused now rather than at its first change.
+     */
+    private void exactValues(Connection c, String scope, List<TableInfo> tables) throws SQLException {
+        Map<TableId, String> problems = Catalog.notCarriedExactly(c, tables);
+        if (problems.isEmpty()) {
+            add(CheckResult.pass("source.exact_values", scope, "every value of every selected table is carried exactly (by the change stream, or"
+                    + " read from the source by key)"));
+            return;
+        }
+        add(CheckResult.fail("source.exact_values", scope, "tables that cannot be migrated exactly: " + problems.entrySet().stream()
+                .map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", ")),
+                "add a primary key to each table without one (or a unique index on NOT NULL columns and REPLICA IDENTITY USING INDEX), a"
+                        + " column to each table without columns, or exclude them with tables.exclude and copy them during the cutover"));
+    }
+
+    /**
+     * The schema copy brings the source's GENERATED ALWAYS identity columns and its triggers and rules enabled ALWAYS or REPLICA to the
+     * target, where they would act on replicated writes ({@link TargetNeutralization}): says which pgshift turns off while it applies
+     * changes and restores at the cutover.
+     */
+    private void neutralized(Connection c, String scope, List<TableInfo> tables) throws SQLException {
+        List<TargetNeutralization.Neutralized> found = TargetNeutralization.pending(c, tables.stream().map(TableInfo::id).toList());
+        if (found.isEmpty()) {
+            add(CheckResult.pass("target.neutralized", scope, "no selected table has a GENERATED ALWAYS identity column or a trigger or rule"
+                    + " enabled ALWAYS or REPLICA: ordinary triggers and foreign keys do not fire for pgshift's writes (session_replication_role"
+                    + " = replica)"));
+            return;
+        }
+        add(CheckResult.pass("target.neutralized", scope, "on the target, pgshift turns off " + found.stream().map(Object::toString)
+                .collect(Collectors.joining(", ")) + " while it applies changes (they would act on rows the source already wrote), and turns"
+                + " them back on at the cutover"));
     }
 
     private void foreignKeysToExcluded(Connection c, String scope, List<TableInfo> tables) throws SQLException {

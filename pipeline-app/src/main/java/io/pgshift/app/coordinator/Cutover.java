@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import io.pgshift.app.config.MigrationConfig;
 import io.pgshift.app.pipeline.Pipeline;
 import io.pgshift.core.control.ControlCommand;
+import io.pgshift.sink.TargetNeutralization;
 import io.pgshift.source.FencePoint;
 
 /**
@@ -104,6 +105,16 @@ final class Cutover {
             step("finish", () -> {
                 // Nothing may reach the target once the applications write there.
                 pipeline.stopApplying();
+                // What the target does on its own (identity ALWAYS, ALWAYS and REPLICA triggers and rules) is back before the applications write.
+                int restored = 0;
+                for (MigrationConfig.DatabaseMapping db : config.databases()) {
+                    try (Connection t = config.target().connect(db.target(), "pgshift-cutover")) {
+                        restored += TargetNeutralization.restore(t).size();
+                    }
+                }
+                if (restored > 0) {
+                    report.notes.add(restored + " identity columns, triggers and rules turned off while applying were restored on the target.");
+                }
                 report.result = Phase.COMPLETED.name();
                 String fence = report.fences.isEmpty() ? null : report.fences.get(0).lsn();
                 for (MigrationConfig.DatabaseMapping db : config.databases()) {

@@ -80,7 +80,11 @@ final class StatusCollector implements AutoCloseable {
             Long duration = null;
             if (ts.loadStartedAtMs() > 0) {
                 long end = ts.loadCompletedAtMs() > 0 ? ts.loadCompletedAtMs() : loaded ? lane.loaded().join().toEpochMilli() : now;
-                duration = Math.max(0, end - ts.loadStartedAtMs());
+                // A bulk load reads every table at once from one snapshot and its parts arrive in a few large records: a table's load
+                // time runs from the start of the load, not from its first applied part (which may also be its last).
+                long start = lane.capture().loadTopic().isPresent() ? Math.min(lane.startedAt().toEpochMilli(), ts.loadStartedAtMs())
+                        : ts.loadStartedAtMs();
+                duration = Math.max(0, end - start);
             }
             long tableExpected = info.estimatedRows();
             rows += ts.snapshotRows();

@@ -34,6 +34,7 @@ import io.pgshift.sink.PartitionRef;
 import io.pgshift.sink.ApplierStats;
 import io.pgshift.sink.KafkaApplierLoop;
 import io.pgshift.sink.StreamGate;
+import io.pgshift.sink.TargetNeutralization;
 import io.pgshift.source.CaptureConfig;
 import io.pgshift.source.CaptureEngine;
 import io.pgshift.source.FencePoint;
@@ -153,6 +154,9 @@ public final class Pipeline implements AutoCloseable {
         // Changes wait until the load is applied: those of a bulk load travel on the load topic, apart from the changes, so only the gate
         // keeps a change from reaching a row before the row's chunk does; and until post-data gave the target its keys.
         StreamGate gate = postDataPending || capture.loadTopic().isPresent() ? StreamGate.closed() : StreamGate.alwaysOpen();
+        if (!postDataPending) {
+            neutralizeTarget(db, capture);
+        }
         capture.start();
         ApplierStats stats = new ApplierStats();
         ApplierConfig ac = new ApplierConfig(config.target(), db.target(), capture.allTopics(),
@@ -165,6 +169,17 @@ public final class Pipeline implements AutoCloseable {
         loaders.execute(() -> finishLoad(lane, postDataPending ? schema : null, gate));
         if (options.load() && capture.loadPlan() != LoadPlan.RESUME) {
             watchSlot(lane);
+        }
+    }
+
+    /**
+     * Before changes are applied: what the target tables would do on their own to replicated writes (GENERATED ALWAYS identity,
+     * triggers and rules enabled ALWAYS or REPLICA, which post-data created) is turned off until the cutover restores it.
+     */
+    private void neutralizeTarget(MigrationConfig.DatabaseMapping db, CaptureEngine capture) throws SQLException {
+        try (java.sql.Connection t = config.target().connect(db.target(), "pgshift-neutralize");
+             java.sql.Connection s = config.source().connect(db.source(), "pgshift-neutralize")) {
+            TargetNeutralization.neutralize(t, s, capture.tables().stream().map(io.pgshift.core.catalog.TableInfo::id).toList());
         }
     }
 
@@ -218,6 +233,7 @@ public final class Pipeline implements AutoCloseable {
                     lane.stats().tables().values().stream().mapToLong(ApplierStats.TableStats::snapshotRows).sum());
             if (schema != null) {
                 schema.apply(SchemaSection.POST_DATA);
+                neutralizeTarget(lane.mapping(), lane.capture());
             }
             gate.open();
             lane.loaded().complete(java.time.Instant.now());

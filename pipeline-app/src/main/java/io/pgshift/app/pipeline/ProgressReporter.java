@@ -67,9 +67,11 @@ public final class ProgressReporter implements AutoCloseable {
                 lastLogMs = now;
                 for (MigrationStatus.Database db : s.databases()) {
                     long changes = db.tables().stream().mapToLong(t -> t.inserts() + t.updates() + t.deletes() + t.truncates()).sum();
-                    LOG.info("{} -> {}: {}; full load {} ({} of ~{} rows), {} changes applied, {} pending in Kafka, {} bytes of WAL not captured,"
-                            + " latency {} ms", db.source(), db.target(), s.phase(), db.loadState(), db.rowsLoaded(), db.rowsExpected(), changes,
-                            db.pendingChanges(), db.pendingWalBytes(), db.latencyMs());
+                    LOG.info("{} -> {}: {}; full load {} ({} of {} rows), {} changes applied, {} pending in Kafka, {} of WAL not captured,"
+                            + " latency {}", db.source(), db.target(), s.phase(), db.loadState(), db.rowsLoaded(),
+                            db.rowsExpected() < 0 ? "an unknown number of" : "~" + db.rowsExpected(), changes, db.pendingChanges(),
+                            db.pendingWalBytes() < 0 ? "unknown bytes" : db.pendingWalBytes() + " bytes",
+                            db.latencyMs() < 0 ? "unknown (no change applied yet)" : db.latencyMs() + " ms");
                 }
             }
         }

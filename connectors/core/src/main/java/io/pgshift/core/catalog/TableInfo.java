@@ -10,13 +10,21 @@ import io.pgshift.core.TableId;
  *
  * @param primaryKey           primary-key columns in key order; empty when there is none
  * @param identityIndexColumns columns of the {@code REPLICA IDENTITY USING INDEX} index; empty when there is none
+ * @param identityProblems     per relation that receives this table's writes (the table, or each leaf partition) and has no
+ *                             replica identity pgshift can use: relation name (quoted) to the reason ({@code tables.sql})
  */
 public record TableInfo(TableId id, boolean partitioned, char replicaIdentity, List<String> primaryKey, List<String> identityIndexColumns,
-                        long estimatedRows) {
+                        long estimatedRows, java.util.Map<String, String> identityProblems) {
 
     public TableInfo {
         primaryKey = List.copyOf(primaryKey);
         identityIndexColumns = List.copyOf(identityIndexColumns);
+        identityProblems = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(identityProblems));
+    }
+
+    public TableInfo(TableId id, boolean partitioned, char replicaIdentity, List<String> primaryKey, List<String> identityIndexColumns,
+                     long estimatedRows) {
+        this(id, partitioned, replicaIdentity, primaryKey, identityIndexColumns, estimatedRows, java.util.Map.of());
     }
 
     public boolean hasPrimaryKey() {
@@ -40,29 +48,23 @@ public record TableInfo(TableId id, boolean partitioned, char replicaIdentity, L
     }
 
     /**
-     * Why logical replication of this table would not work, when it would not: once a table is in a publication,
-     * PostgreSQL refuses UPDATE and DELETE on it unless its replica identity says how to find the old row, and the
-     * change stream then has nothing to find the row by on the target either. Empty when it is usable.
+     * Why publishing this table would break the source or the migration, when it would: once a relation is in a publication,
+     * PostgreSQL refuses UPDATE and DELETE on it unless its replica identity says how to find the old row, and checks that on
+     * the relation written (each leaf partition); the change stream must also carry the table's key. Empty when it is usable.
+     * The rule is PostgreSQL's own; {@code tables.sql} documents it.
      */
     public Optional<String> replicaIdentityProblem() {
-        switch (replicaIdentity) {
-            case 'f':
-                return Optional.empty();
-            case 'd':
-                return hasPrimaryKey() ? Optional.empty() : Optional.of("no primary key and REPLICA IDENTITY DEFAULT");
-            case 'n':
-                return Optional.of("REPLICA IDENTITY NOTHING");
-            case 'i':
-                if (identityIndexColumns.isEmpty()) {
-                    return Optional.of("REPLICA IDENTITY USING INDEX, but that index no longer exists");
-                }
-                if (hasPrimaryKey() && !identityIndexColumns.containsAll(primaryKey)) {
-                    return Optional.of("REPLICA IDENTITY USING INDEX on columns " + identityIndexColumns + " that do not include the primary key "
-                            + primaryKey + ", so deletes would not carry the key");
-                }
-                return Optional.empty();
-            default:
-                return Optional.of("unknown replica identity '" + replicaIdentity + "'");
+        if (identityProblems.isEmpty()) {
+            return Optional.empty();
         }
+        return Optional.of(identityProblems.entrySet().stream()
+                .map(e -> e.getKey().equals(id.quoted()) ? e.getValue()
+                        : "partition " + e.getKey() + ": " + e.getValue())
+                .collect(java.util.stream.Collectors.joining("; ")));
+    }
+
+    /** The relations (quoted names) on which {@code REPLICA IDENTITY FULL} makes this table usable: those with a problem. */
+    public java.util.Set<String> identityFixTargets() {
+        return identityProblems.keySet();
     }
 }

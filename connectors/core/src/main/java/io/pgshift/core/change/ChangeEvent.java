@@ -15,7 +15,8 @@ import io.pgshift.core.TableId;
  *
  * @param table       the source table
  * @param op          what happened
- * @param key         primary-key (or replica identity) columns and values, in key order
+ * @param key         primary-key (or replica identity) columns and values, in key order; for an update or delete of a table
+ *                    with REPLICA IDENTITY FULL, the key columns first, then every other column of the old row
  * @param after       the row after the change, every column in table order; empty for deletes and truncates
  * @param position    where the change stands in the source stream
  * @param commitTimeMs source commit time, epoch milliseconds; 0 when unknown

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 
 import io.pgshift.core.Lsn;
 import io.pgshift.core.TableId;
@@ -36,19 +37,30 @@ import io.pgshift.core.TableId;
 public final class ChangeRecordCodec {
 
     public static final int VERSION = 1;
-    private static final JsonFactory JSON = new JsonFactory();
+    /**
+     * Jackson limits a string to 20 MB by default ({@link StreamReadConstraints}); a text value may be up to 1 GB in PostgreSQL,
+     * and a record is already bounded by Kafka's record size (pgshift's topics allow 64 MB), so no further limit applies here.
+     */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .build();
 
     private ChangeRecordCodec() {
     }
 
     /** The record key: the key columns, so that Kafka puts every change of one row in one partition; null without a key. */
     public static byte[] key(ChangeEvent e) {
-        if (e.key().isEmpty()) {
+        return key(e.key());
+    }
+
+    /** The record key of these key columns (in key order); null when there are none. */
+    public static byte[] key(Map<String, String> keyColumns) {
+        if (keyColumns.isEmpty()) {
             return null;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);
         try (JsonGenerator g = JSON.createGenerator(out)) {
-            writeColumns(g, e.key());
+            writeColumns(g, keyColumns);
         }
         catch (IOException ex) {
             throw new UncheckedIOException(ex);

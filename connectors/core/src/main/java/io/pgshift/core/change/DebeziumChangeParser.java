@@ -36,11 +36,16 @@ public final class DebeziumChangeParser {
             }
             after = columns(a);
         }
-        if ((op == ChangeOp.DELETE || op == ChangeOp.UPDATE) && keyValues.isEmpty()) {
-            // No primary key: with REPLICA IDENTITY FULL the old row, every column, identifies the row.
+        if (op == ChangeOp.DELETE || op == ChangeOp.UPDATE) {
+            // With REPLICA IDENTITY FULL the old row, every column, identifies the row: the applier matches on it where the target
+            // has no key it can use (no primary key, or a DEFERRABLE one, which two rows may share inside a source transaction).
             Struct before = envelope.getStruct("before");
             if (before != null) {
-                keyValues = columns(before);
+                Map<String, String> old = columns(before);
+                old.putAll(keyValues); // the key columns keep their place first, with the key's values
+                Map<String, String> ordered = new LinkedHashMap<>(keyValues);
+                ordered.putAll(old);
+                keyValues = ordered;
             }
         }
         Long ts = envelope.schema().field("ts_ms") != null ? envelope.getInt64("ts_ms") : null;
@@ -49,10 +54,17 @@ public final class DebeziumChangeParser {
                 op == ChangeOp.READ && endsTableLoad(source));
     }
 
+    /** The key columns of a record's Kafka key (Debezium's key struct) as PostgreSQL text, in key order; empty without a key. */
+    public static Map<String, String> keyColumns(Object key) {
+        return key instanceof Struct k ? columns(k) : Map.of();
+    }
+
     private static Map<String, String> columns(Struct struct) {
         Map<String, String> values = new LinkedHashMap<>();
         for (Field f : struct.schema().fields()) {
-            values.put(repairName(f.name()), PgTextValues.render(f.schema(), struct.get(f)));
+            // Struct.get(Field) answers a NULL with the field schema's default, and Debezium puts the column's DEFAULT there:
+            // a NULL written to a column with a default would arrive as the default. getWithoutDefault keeps the NULL.
+            values.put(repairName(f.name()), PgTextValues.render(f.schema(), struct.getWithoutDefault(f.name())));
         }
         return values;
     }

@@ -36,6 +36,9 @@ public final class PgTextValues {
             return ChangeEvent.UNCHANGED;
         }
         String name = schema.name();
+        if (DebeziumTypes.FROM_SOURCE_SCHEMA.equals(name)) {
+            return ChangeEvent.FROM_SOURCE;
+        }
         if (name != null) {
             String logical = renderLogical(name, schema, value);
             if (logical != null) {

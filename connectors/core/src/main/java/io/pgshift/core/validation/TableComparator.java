@@ -99,7 +99,7 @@ public final class TableComparator {
         String orderBy = table.hasPrimaryKey()
                 ? table.keyColumns().stream().map(c -> "(t." + Identifiers.quote(c) + ")::text COLLATE \"C\"").collect(Collectors.joining(", "))
                 : "(t::text) COLLATE \"C\"";
-        String sql = SqlResource.load("table-checksum.sql").replace("{table}", table.id().quoted()).replace("{order_by}", orderBy);
+        String sql = SqlResource.load("table-checksum.sql").replace("{table}", (table.partitioned() ? "" : "ONLY ") + table.id().quoted()).replace("{order_by}", orderBy);
         try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return new TableChecksum(table.id(), rs.getLong(1), rs.getString(2));

@@ -1,7 +1,8 @@
 -- table-checksum.sql: row count and an md5 over every row of one table, in a fixed order, so that
 -- two servers holding the same rows print the same pair.
 -- Parameters (substituted by TableComparator, each quoted with format('%I')-style quoting):
---   {table}    the schema-qualified, quoted table name
+--   {table}    the schema-qualified, quoted table name, after ONLY for a plain table (its inheritance
+--              children are tables of their own, compared on their own)
 --   {order_by} the primary-key columns, each as ("col")::text COLLATE "C"; or the whole row as
 --              (t::text) COLLATE "C" when the table has no primary key
 -- Each row contributes its text form t::text, which is what the applications will read back.

@@ -1,0 +1,5 @@
+INSERT INTO big VALUES (2, repeat('0123456789abcdef', 24 * 65536), NULL)
+;
+UPDATE big SET b = decode(repeat('00ff', 10 * 524288), 'hex') WHERE id = 1
+;
+UPDATE big SET t = t || '!' WHERE id = 2

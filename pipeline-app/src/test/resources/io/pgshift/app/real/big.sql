@@ -1,0 +1,3 @@
+-- Rows far above Jackson's 20 MB string limit, within the 63 MB a change record may hold.
+CREATE TABLE big (id int PRIMARY KEY, t text, b bytea);
+INSERT INTO big VALUES (1, 'small', '\x00');

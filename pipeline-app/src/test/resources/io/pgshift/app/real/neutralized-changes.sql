@@ -1,0 +1,11 @@
+UPDATE ident SET v = v || '!'
+;
+INSERT INTO ident (id, v) VALUES (3, 'c')
+;
+UPDATE ident SET seq = DEFAULT WHERE id = 1
+;
+UPDATE audited SET v = 'b'
+;
+INSERT INTO audited VALUES (2, 'x')
+;
+INSERT INTO ruled VALUES (2, 's')

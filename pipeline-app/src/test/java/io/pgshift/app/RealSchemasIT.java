@@ -72,7 +72,7 @@ class RealSchemasIT {
     @Test
     void constraintsTheTargetEnforcesApplyAsOnTheSource() throws Exception {
         String db = fixture("constraints");
-        migrateUnderWriter(db, config(db, "", "apply: { maxBatchRecords: 7 }\n"), List.of("public.b", "public.uq"), changes("constraints"));
+        migrateUnderWriter(db, config(db, "", "apply: { maxBatchRecords: 7 }\n"), List.of("public.side"), changes("constraints"));
     }
 
     /** Kind 3: values the change stream drops (interval[]) or does not carry exactly arrive identical, and none logs an ERROR. */
@@ -101,6 +101,35 @@ class RealSchemasIT {
     void extremeDatesAndTimesStream() throws Exception {
         String db = fixture("extremes");
         migrateUnderWriter(db, config(db, "", ""), List.of("public.ts"), changes("extremes"));
+    }
+
+    /**
+     * Kind 5, the value Debezium cannot read: a timetz whose UTC offset has seconds. Rows holding one fail check (a change of such a row
+     * would stop the capture); written while streaming, it stops the capture with the value, the query that finds it and the way out.
+     */
+    @Test
+    void aTimetzOffsetWithSecondsIsFoundByCheckAndStopsTheCaptureLoudly() throws Exception {
+        String db = fixture("extremes");
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE tt (id int PRIMARY KEY, t timetz)");
+            st.execute("INSERT INTO tt VALUES (1, '10:00:00+01:02:03')");
+        }
+        Path config = TestMigrations.configFile(servers.newFolder("real-timetz"), yaml(db, "", ""));
+        assertThat(TestMigrations.cli("check", "-c", config.toString()).out())
+                .containsPattern("FAIL  source\\.timetz_offsets .*rows of \"public\".\"tt\".\"t\" hold time with time zone values whose UTC offset has seconds");
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute("UPDATE tt SET t = '10:00:00+01:02'");
+        }
+        assertThat(TestMigrations.cli("check", "-c", config.toString()).out()).containsPattern("WARN  source\\.timetz_offsets .*\"public\".\"tt\".\"t\" hold no value");
+        try (Pipeline pipeline = Pipeline.start(config(db, "", ""))) {
+            pipeline.awaitCaughtUp(Duration.ofMinutes(3));
+            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+                st.execute("INSERT INTO tt VALUES (2, '23:59:59-00:25:21')");
+            }
+            org.awaitility.Awaitility.await("the capture stopped").atMost(Duration.ofMinutes(1)).until(() -> pipeline.failure().isPresent());
+            assertThat(pipeline.failure().get()).hasStackTraceContaining("UTC offset has seconds ('23:59:59-00:25:21')")
+                    .hasStackTraceContaining("extract(timezone FROM <column>)::int % 60 <> 0").hasStackTraceContaining("tables.exclude");
+        }
     }
 
     /** Kind 6: a 24 MiB text value and a 10 MiB bytea (20 MiB as text) are applied. */
@@ -144,6 +173,11 @@ class RealSchemasIT {
         assertThat(check.out()).containsPattern("FAIL  source\\.row_security .*row-level security applies to '" + role + "' on public\\.acct")
                 .contains("ALTER ROLE \"" + role + "\" BYPASSRLS");
 
+        // Started anyway (no check): the load reads with row_security = off, so the policy stops it loudly instead of hiding rows.
+        try (Pipeline pipeline = Pipeline.start(new MigrationConfigLoader(System::getenv).parse(yaml, "real"))) {
+            assertThat(pipeline.loaded()).failsWithin(Duration.ofMinutes(2)).withThrowableThat()
+                    .withMessageContaining("row-level security");
+        }
         try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
             st.execute("ALTER ROLE " + role + " BYPASSRLS");
         }

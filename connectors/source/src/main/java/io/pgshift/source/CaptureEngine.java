@@ -91,10 +91,31 @@ public final class CaptureEngine implements AutoCloseable {
                     else {
                         finished.completeExceptionally(new CaptureFailedException("Capture of source database '" + config.database()
                                 + "' stopped: " + message + (error != null && error.getMessage() != null && !message.contains(error.getMessage())
-                                        ? " (" + error.getMessage() + ")" : ""), error));
+                                        ? " (" + error.getMessage() + ")" : "") + unreadableValue(error), error));
                     }
                 })
                 .build();
+    }
+
+    private static final java.util.regex.Pattern TIMETZ_WITH_SECONDS_OFFSET =
+            java.util.regex.Pattern.compile("Text '(\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?[+-]\\d{2}:\\d{2}:\\d{2})' could not be parsed");
+
+    /**
+     * What to do when Debezium's decoder cannot read a value, which stops it at the same change on every restart: a {@code timetz}
+     * whose UTC offset has seconds (a historic local mean time, {@code '10:00:00+01:02:03'}) is the one known here (Debezium's
+     * {@code DateTimeFormat} reads offsets as {@code +HH:mm}). Empty for any other failure.
+     */
+    static String unreadableValue(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            java.util.regex.Matcher m = t.getMessage() == null ? null : TIMETZ_WITH_SECONDS_OFFSET.matcher(t.getMessage());
+            if (m != null && m.find()) {
+                return ". A time with time zone (timetz) value whose UTC offset has seconds ('" + m.group(1) + "') was written on the source,"
+                        + " and Debezium's decoder cannot read it: every restart stops at the same change. Find it with SELECT ... WHERE"
+                        + " extract(timezone FROM <column>)::int % 60 <> 0; then leave its table out of the migration (tables.exclude) and copy"
+                        + " it during the cutover, or store the value with an offset in whole minutes";
+            }
+        }
+        return "";
     }
 
     /**

@@ -45,4 +45,12 @@ class DebeziumPropertiesTest {
         assertThat(DebeziumProperties.masked(p)).containsEntry("database.password", "******").containsEntry("slot.name", "pgshift_shop_db");
         assertThat(p.getProperty("message.key.columns")).isEqualTo("(?-i)pgshift\\.fence:id;(?-i)public\\.u\\.v:a,b");
     }
+
+    /** The connector configuration for a Kafka Connect cluster starts its sessions with the same output settings as pgshift's capture. */
+    @Test
+    void theConnectSourceConfigurationPinsTheSameOutputSettings() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode config = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(java.nio.file.Path.of("../../config/connect/debezium-source.json").toFile()).path("config");
+        assertThat(config.path("database.options").asText()).isEqualTo(io.pgshift.core.PgEndpoint.SESSION_OPTIONS);
+    }
 }

@@ -312,6 +312,7 @@ public final class PrerequisiteChecks {
             setupPrivileges(c, scope, db, tables);
             replicaIdentity(c, scope, tables);
             exactValues(c, scope, tables);
+            timetzOffsets(c, scope, tables);
             neutralized(c, scope, tables);
             foreignKeysToExcluded(c, scope, tables);
             notCarried(c, scope);
@@ -482,6 +483,55 @@ public final class PrerequisiteChecks {
                 .map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", ")),
                 "add a primary key to each table without one (or a unique index on NOT NULL columns and REPLICA IDENTITY USING INDEX), a"
                         + " column to each table without columns, or exclude them with tables.exclude and copy them during the cutover"));
+    }
+
+    /**
+     * Debezium's pgoutput decoder reads a {@code timetz} offset as {@code +HH:mm}: a value whose UTC offset has seconds (historic local
+     * mean times, {@code '10:00:00+01:02:03'}) stops the capture at every restart once a row holding it changes. The load copies such
+     * values exactly; this check scans the selected tables' {@code timetz} columns (not arrays, which are read from the source) for them.
+     */
+    private void timetzOffsets(Connection c, String scope, List<TableInfo> tables) throws SQLException {
+        record TimetzColumn(String from, String name) {
+        }
+        Set<TableId> selected = tables.stream().map(TableInfo::id).collect(Collectors.toSet());
+        List<TimetzColumn> columns = new ArrayList<>();
+        List<String> offending = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT n.nspname, r.relname, r.relkind = 'p', a.attname"
+                + " FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid JOIN pg_namespace n ON n.oid = r.relnamespace"
+                + " WHERE a.attnum > 0 AND NOT a.attisdropped AND r.relkind IN ('r', 'p') AND NOT r.relispartition"
+                + " AND a.atttypid = 'timetz'::regtype ORDER BY 1, 2, a.attnum")) {
+            while (rs.next()) {
+                TableId id = new TableId(rs.getString(1), rs.getString(2));
+                if (selected.contains(id)) {
+                    columns.add(new TimetzColumn((rs.getBoolean(3) ? "" : "ONLY ") + id.quoted(), rs.getString(4)));
+                }
+            }
+        }
+        if (columns.isEmpty()) {
+            return;
+        }
+        List<String> names = new ArrayList<>();
+        for (TimetzColumn col : columns) {
+            String column = Identifiers.quote(col.name());
+            String name = col.from().replace("ONLY ", "") + "." + column;
+            names.add(name);
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT FROM " + col.from()
+                    + " WHERE extract(timezone FROM " + column + ")::int % 60 <> 0)")) {
+                if (rs.next() && rs.getBoolean(1)) {
+                    offending.add(name);
+                }
+            }
+        }
+        if (!offending.isEmpty()) {
+            add(CheckResult.fail("source.timetz_offsets", scope, "rows of " + String.join(", ", offending) + " hold time with time zone values whose"
+                    + " UTC offset has seconds; the change stream's decoder (Debezium) cannot read them, so a change of such a row would stop the"
+                    + " capture at every restart", "store those values with an offset in whole minutes, or exclude the tables with tables.exclude"
+                    + " and copy them during the cutover"));
+            return;
+        }
+        add(CheckResult.warn("source.timetz_offsets", scope, "time with time zone columns " + String.join(", ", names) + " hold no value whose UTC"
+                + " offset has seconds now; one written later would stop the capture (Debezium cannot read it), and pgshift would say so",
+                "keep offsets in whole minutes while migrating"));
     }
 
     /**

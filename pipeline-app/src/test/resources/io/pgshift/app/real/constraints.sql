@@ -14,3 +14,5 @@ CREATE TABLE ex (id int PRIMARY KEY, r int4range, EXCLUDE USING gist (r WITH &&)
 INSERT INTO ex SELECT g, int4range(g * 10, g * 10 + 10) FROM generate_series(1, 10) g;
 CREATE TABLE exd (id int PRIMARY KEY, r int4range, EXCLUDE USING gist (r WITH &&) DEFERRABLE INITIALLY DEFERRED);
 INSERT INTO exd SELECT g, int4range(g * 10, g * 10 + 10) FROM generate_series(1, 10) g;
+CREATE TABLE side (id int PRIMARY KEY, v text UNIQUE);                              -- the writer's own table
+INSERT INTO side SELECT g, 'side' || g FROM generate_series(1, 20) g;

@@ -4,7 +4,7 @@ INSERT INTO arr VALUES (2, '{3 days,"1 mon 2 days 00:00:03",-00:00:01}', '{NaN,-
 ;
 UPDATE arr SET iv = '{5 minutes}', na = '{NaN}', dn = NULL WHERE id = 1
 ;
-UPDATE arr SET iv = NULL WHERE id = 2
+UPDATE arr SET iv = NULL, ttz = '{23:00:00-00:25:21}' WHERE id = 2
 ;
 INSERT INTO arr (id) VALUES (3)
 ;

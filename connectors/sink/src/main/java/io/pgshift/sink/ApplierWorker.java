@@ -96,7 +96,24 @@ final class ApplierWorker implements Runnable, AutoCloseable {
                 List<SourceRecordRef> records = new ArrayList<>(polled.count());
                 Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
                 Map<TopicPartition, Long> newlyHeld = new HashMap<>();
-                collect(polled, gateOpen, records, commit, newlyHeld);
+                for (ConsumerRecord<byte[], byte[]> r : polled) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (newlyHeld.containsKey(tp)) {
+                        continue;
+                    }
+                    if (io.pgshift.core.load.LoadPart.isLoadRecord(name -> lastHeader(r, name))) {
+                        records.add(SourceRecordRef.ofLoad(new PartitionRef(r.topic(), r.partition()), r.offset(), parseLoad(r), r.value()));
+                        commit.put(tp, new OffsetAndMetadata(r.offset() + 1));
+                        continue;
+                    }
+                    ChangeEvent event = parse(r);
+                    if (!gateOpen && event != null && event.op() != io.pgshift.core.change.ChangeOp.READ) {
+                        newlyHeld.put(tp, r.offset());
+                        continue;
+                    }
+                    records.add(new SourceRecordRef(new PartitionRef(r.topic(), r.partition()), r.offset(), event));
+                    commit.put(tp, new OffsetAndMetadata(r.offset() + 1));
+                }
                 if (!records.isEmpty()) {
                     applier.apply(records);
                     commit.forEach((tp, om) -> applied.put(tp, om.offset()));
@@ -123,29 +140,6 @@ final class ApplierWorker implements Runnable, AutoCloseable {
                 LOG.debug("Closing the consumer: {}", e.getMessage());
             }
             applier.close();
-        }
-    }
-
-    /** Turns polled records into the batch to apply; a partition the closed gate holds stops at its first change. */
-    private void collect(ConsumerRecords<byte[], byte[]> polled, boolean gateOpen, List<SourceRecordRef> records,
-                         Map<TopicPartition, OffsetAndMetadata> commit, Map<TopicPartition, Long> newlyHeld) {
-        for (ConsumerRecord<byte[], byte[]> r : polled) {
-            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            if (newlyHeld.containsKey(tp)) {
-                continue;
-            }
-            if (io.pgshift.core.load.LoadPart.isLoadRecord(name -> lastHeader(r, name))) {
-                records.add(SourceRecordRef.ofLoad(new PartitionRef(r.topic(), r.partition()), r.offset(), parseLoad(r), r.value()));
-                commit.put(tp, new OffsetAndMetadata(r.offset() + 1));
-                continue;
-            }
-            ChangeEvent event = parse(r);
-            if (!gateOpen && event != null && event.op() != io.pgshift.core.change.ChangeOp.READ) {
-                newlyHeld.put(tp, r.offset());
-                continue;
-            }
-            records.add(new SourceRecordRef(new PartitionRef(r.topic(), r.partition()), r.offset(), event));
-            commit.put(tp, new OffsetAndMetadata(r.offset() + 1));
         }
     }
 

@@ -78,7 +78,11 @@ public final class CaptureEngine implements AutoCloseable {
         }
         Set<TableId> ids = tables.stream().map(TableInfo::id).collect(Collectors.toSet());
         this.producer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
-        this.publisher = new KafkaPublisher(producer, config.names(), config.database(), ids, this::onFence);
+        // Old row images are whole where REPLICA IDENTITY FULL is set: on the table, or on every leaf of a partitioned table without a
+        // key (tables.sql requires it there).
+        Set<TableId> completeOldRows = tables.stream().filter(t -> t.replicaIdentity() == 'f' || (t.partitioned() && t.keyColumns().isEmpty()))
+                .map(TableInfo::id).collect(Collectors.toSet());
+        this.publisher = new KafkaPublisher(producer, config.names(), config.database(), ids, completeOldRows, this::onFence);
         Properties props = DebeziumProperties.build(config, tables, inexactRootTypes);
         LOG.info("Capture of source database '{}': {}", config.database(), DebeziumProperties.masked(props));
         this.engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))

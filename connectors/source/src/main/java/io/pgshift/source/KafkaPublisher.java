@@ -43,17 +43,20 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
     private final MigrationNames names;
     private final String database;
     private final Set<TableId> tables;
+    /** Tables whose old row images hold every column (REPLICA IDENTITY FULL where their writes land). */
+    private final Set<TableId> completeOldRows;
     private final Map<TableId, String> topics = new HashMap<>();
     private final Consumer<FencePoint> fenceListener;
     private final AtomicLong published = new AtomicLong();
     private final AtomicReference<Lsn> lastLsn = new AtomicReference<>(Lsn.INVALID);
 
-    KafkaPublisher(Producer<byte[], byte[]> producer, MigrationNames names, String database, Set<TableId> tables,
+    KafkaPublisher(Producer<byte[], byte[]> producer, MigrationNames names, String database, Set<TableId> tables, Set<TableId> completeOldRows,
                    Consumer<FencePoint> fenceListener) {
         this.producer = producer;
         this.names = names;
         this.database = database;
         this.tables = Set.copyOf(tables);
+        this.completeOldRows = Set.copyOf(completeOldRows);
         this.fenceListener = fenceListener;
     }
 
@@ -73,14 +76,17 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
                 continue; // tombstones and heartbeats: nothing to publish, their offsets still advance
             }
             Struct source = value.getStruct("source");
-            if (new TableId(source.getString("schema"), source.getString("table")).equals(SourceSetup.FENCE_TABLE)) {
+            TableId sourceTable = new TableId(DebeziumChangeParser.repairName(source.getString("schema")),
+                    DebeziumChangeParser.repairName(source.getString("table")));
+            if (sourceTable.equals(SourceSetup.FENCE_TABLE)) {
                 Struct after = value.getStruct("after");
                 if (after != null) {
                     fences.add(after.getInt64("id"));
                 }
                 continue;
             }
-            ChangeEvent change = DebeziumChangeParser.parse(record.keySchema(), record.key(), record.valueSchema(), value);
+            ChangeEvent change = DebeziumChangeParser.parse(record.keySchema(), record.key(), record.valueSchema(), value,
+                    completeOldRows.contains(sourceTable));
             TableId table = change.table();
             if (!tables.contains(table)) {
                 throw new IllegalStateException("Captured a change of table " + table + ", which is not among the selected tables of database '"
@@ -89,8 +95,11 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
             String topic = topics.computeIfAbsent(table, t -> names.tableTopic(database, t));
             // Without a key (tables without a primary key, truncates) all of a table's records go to partition 0, in order.
             Integer partition = record.key() == null ? Integer.valueOf(0) : null;
-            // The Kafka key is the row's key only (Debezium's key struct): a change's old row image (REPLICA IDENTITY FULL) may be larger.
-            byte[] key = record.key() == null ? null : ChangeRecordCodec.key(DebeziumChangeParser.keyColumns(record.key()));
+            // The Kafka key is the row's key only (Debezium's key struct); a change's key map also holds the old row of a table with
+            // REPLICA IDENTITY FULL, and only then are the key columns rendered again.
+            byte[] key = record.key() == null ? null
+                    : record.key() instanceof Struct k && k.schema().fields().size() == change.key().size() ? ChangeRecordCodec.key(change)
+                    : ChangeRecordCodec.key(DebeziumChangeParser.keyColumns(record.key()));
             byte[] bytes = ChangeRecordCodec.value(change);
             long size = (long) bytes.length + (key == null ? 0 : key.length);
             if (size > Topics.MAX_PAYLOAD_BYTES) {

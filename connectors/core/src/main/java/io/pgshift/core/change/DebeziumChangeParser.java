@@ -21,6 +21,18 @@ public final class DebeziumChangeParser {
 
     /** Returns {@code null} for records that change nothing (tombstones). */
     public static ChangeEvent parse(Schema keySchema, Object key, Schema valueSchema, Object value) {
+        return parse(keySchema, key, valueSchema, value, false);
+    }
+
+    /**
+     * Returns {@code null} for records that change nothing (tombstones).
+     *
+     * @param completeOldRow whether the table's old row images hold every column (REPLICA IDENTITY FULL on every relation that receives
+     *                       its writes): its updates and deletes then carry the whole old row in {@link ChangeEvent#key()}, after the key
+     *                       columns. Otherwise an old image holds only the replica identity's columns, the others null as if NULL, so
+     *                       it is used only where the record has no key at all.
+     */
+    public static ChangeEvent parse(Schema keySchema, Object key, Schema valueSchema, Object value, boolean completeOldRow) {
         if (!(value instanceof Struct envelope)) {
             return null;
         }
@@ -36,7 +48,7 @@ public final class DebeziumChangeParser {
             }
             after = columns(a);
         }
-        if (op == ChangeOp.DELETE || op == ChangeOp.UPDATE) {
+        if ((op == ChangeOp.DELETE || op == ChangeOp.UPDATE) && (completeOldRow || keyValues.isEmpty())) {
             // With REPLICA IDENTITY FULL the old row, every column, identifies the row: the applier matches on it where the target
             // has no key it can use (no primary key, or a DEFERRABLE one, which two rows may share inside a source transaction).
             Struct before = envelope.getStruct("before");

@@ -110,22 +110,16 @@ class RealSchemasIT {
     @Test
     void aTimetzOffsetWithSecondsIsFoundByCheckAndStopsTheCaptureLoudly() throws Exception {
         String db = fixture("extremes");
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE tt (id int PRIMARY KEY, t timetz)");
-            st.execute("INSERT INTO tt VALUES (1, '10:00:00+01:02:03')");
-        }
+        onSource(db, "CREATE TABLE tt (id int PRIMARY KEY, t timetz)",
+                "INSERT INTO tt VALUES (1, '10:00:00+01:02:03')");
         Path config = TestMigrations.configFile(servers.newFolder("real-timetz"), yaml(db, "", ""));
         assertThat(TestMigrations.cli("check", "-c", config.toString()).out())
                 .containsPattern("FAIL  source\\.timetz_offsets .*rows of \"public\".\"tt\".\"t\" hold time with time zone values whose UTC offset has seconds");
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.execute("UPDATE tt SET t = '10:00:00+01:02'");
-        }
+        onSource(db, "UPDATE tt SET t = '10:00:00+01:02'");
         assertThat(TestMigrations.cli("check", "-c", config.toString()).out()).containsPattern("WARN  source\\.timetz_offsets .*\"public\".\"tt\".\"t\" hold no value");
         try (Pipeline pipeline = Pipeline.start(config(db, "", ""))) {
             pipeline.awaitCaughtUp(Duration.ofMinutes(3));
-            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-                st.execute("INSERT INTO tt VALUES (2, '23:59:59-00:25:21')");
-            }
+            onSource(db, "INSERT INTO tt VALUES (2, '23:59:59-00:25:21')");
             org.awaitility.Awaitility.await("the capture stopped").atMost(Duration.ofMinutes(1)).until(() -> pipeline.failure().isPresent());
             assertThat(pipeline.failure().get()).hasStackTraceContaining("UTC offset has seconds ('23:59:59-00:25:21')")
                     .hasStackTraceContaining("extract(timezone FROM <column>)::int % 60 <> 0").hasStackTraceContaining("tables.exclude");
@@ -158,16 +152,11 @@ class RealSchemasIT {
     void rowLevelSecurityHidingRowsIsRefused() throws Exception {
         String db = fixture("defaults");
         String role = "rls_" + db;
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.execute("CREATE ROLE " + role + " LOGIN REPLICATION");
-            st.execute("GRANT CREATE ON DATABASE " + db + " TO " + role);
-            st.execute("ALTER TABLE acct OWNER TO " + role);
-            st.execute("ALTER TABLE acct ENABLE ROW LEVEL SECURITY");
-            st.execute("ALTER TABLE acct FORCE ROW LEVEL SECURITY");
-            st.execute("CREATE POLICY only_some ON acct USING (id % 2 = 1)");
-        }
-        String yaml = yaml(db, "", "").replace("port: " + servers.source().port() + ", user: postgres }",
-                "port: " + servers.source().port() + ", user: " + role + " }");
+        migrationRole(db, role, "acct");
+        onSource(db, "ALTER TABLE acct ENABLE ROW LEVEL SECURITY",
+                "ALTER TABLE acct FORCE ROW LEVEL SECURITY",
+                "CREATE POLICY only_some ON acct USING (id % 2 = 1)");
+        String yaml = yamlAs(db, role);
         Path config = TestMigrations.configFile(servers.newFolder("real-rls"), yaml);
         TestMigrations.CliRun check = TestMigrations.cli("check", "-c", config.toString());
         assertThat(check.out()).containsPattern("FAIL  source\\.row_security .*row-level security applies to '" + role + "' on public\\.acct")
@@ -178,9 +167,7 @@ class RealSchemasIT {
             assertThat(pipeline.loaded()).failsWithin(Duration.ofMinutes(2)).withThrowableThat()
                     .withMessageContaining("row-level security");
         }
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.execute("ALTER ROLE " + role + " BYPASSRLS");
-        }
+        onSource(db, "ALTER ROLE " + role + " BYPASSRLS");
         TestMigrations.CliRun after = TestMigrations.cli("check", "-c", config.toString());
         assertThat(after.out()).containsPattern("PASS  source\\.row_security ");
         migrateUnderWriter(db, new MigrationConfigLoader(System::getenv).parse(yaml, "real"), List.of(), changes("defaults"));
@@ -212,20 +199,14 @@ class RealSchemasIT {
     void theRolesOwnOutputSettingsChangeNothing() throws Exception {
         String db = fixture("settings");
         String role = "set_" + db;
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.execute("CREATE ROLE " + role + " LOGIN REPLICATION");
-            st.execute("GRANT CREATE ON DATABASE " + db + " TO " + role);
-            st.execute("ALTER TABLE shown OWNER TO " + role);
-            st.execute("ALTER ROLE " + role + " SET IntervalStyle = 'sql_standard'");
-            st.execute("ALTER ROLE " + role + " SET DateStyle = 'SQL, DMY'");
-            st.execute("ALTER ROLE " + role + " SET TimeZone = 'America/St_Johns'");
-            st.execute("ALTER ROLE " + role + " SET extra_float_digits = 0");
-            st.execute("ALTER ROLE " + role + " SET bytea_output = 'escape'");
-            st.execute("ALTER ROLE " + role + " SET lc_monetary = 'C'");
-        }
-        String yaml = yaml(db, "", "").replace("port: " + servers.source().port() + ", user: postgres }",
-                "port: " + servers.source().port() + ", user: " + role + " }");
-        migrateUnderWriter(db, new MigrationConfigLoader(System::getenv).parse(yaml, "real"), List.of("public.shown"), changes("settings"));
+        migrationRole(db, role, "shown");
+        onSource(db, "ALTER ROLE " + role + " SET IntervalStyle = 'sql_standard'",
+                "ALTER ROLE " + role + " SET DateStyle = 'SQL, DMY'",
+                "ALTER ROLE " + role + " SET TimeZone = 'America/St_Johns'",
+                "ALTER ROLE " + role + " SET extra_float_digits = 0",
+                "ALTER ROLE " + role + " SET bytea_output = 'escape'",
+                "ALTER ROLE " + role + " SET lc_monetary = 'C'");
+        migrateUnderWriter(db, new MigrationConfigLoader(System::getenv).parse(yamlAs(db, role), "real"), List.of("public.shown"), changes("settings"));
     }
 
     /**
@@ -260,12 +241,31 @@ class RealSchemasIT {
 
     // ---------------------------------------------------------------- helpers
 
+    /** Runs statements on the source database, one after the other, each in its own transaction. */
+    private void onSource(String db, String... statements) throws Exception {
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            for (String sql : statements) {
+                st.execute(sql);
+            }
+        }
+    }
+
+    /** A role that may migrate {@code table} of {@code db}: it logs in, replicates, may create pgshift's schema, and owns the table. */
+    private void migrationRole(String db, String role, String table) throws Exception {
+        onSource(db, "CREATE ROLE " + role + " LOGIN REPLICATION", "GRANT CREATE ON DATABASE " + db + " TO " + role,
+                "ALTER TABLE " + table + " OWNER TO " + role);
+    }
+
+    /** The configuration of {@code db} with the source reached as {@code role}. */
+    private String yamlAs(String db, String role) throws Exception {
+        return yaml(db, "", "").replace("port: " + servers.source().port() + ", user: postgres }", "port: " + servers.source().port() + ", user: "
+                + role + " }");
+    }
+
     /** A new database pair whose source holds {@code real/<name>.sql}. */
     private String fixture(String name) throws Exception {
         String db = servers.newDatabasePair(name.replace("-", ""));
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.execute(SqlResource.load("/io/pgshift/app/real/" + name + ".sql"));
-        }
+        onSource(db, SqlResource.load("/io/pgshift/app/real/" + name + ".sql"));
         return db;
     }
 

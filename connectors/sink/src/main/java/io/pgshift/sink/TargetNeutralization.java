@@ -68,10 +68,8 @@ public final class TargetNeutralization {
         for (Neutralized n : pending(source, tables)) {
             onSource.add(List.of(n.relation(), n.kind(), n.name()));
         }
-        boolean auto = target.getAutoCommit();
-        target.setAutoCommit(false);
-        List<Neutralized> done = new ArrayList<>();
-        try (Statement st = target.createStatement()) {
+        List<Neutralized> done = inTransaction(target, st -> {
+            List<Neutralized> off = new ArrayList<>();
             st.execute(TABLE);
             for (Neutralized n : pending(target, tables)) {
                 if (!onSource.contains(List.of(n.relation(), n.kind(), n.name()))) {
@@ -86,17 +84,10 @@ public final class TargetNeutralization {
                     ps.setString(4, n.restoreSql());
                     ps.executeUpdate();
                 }
-                done.add(n);
+                off.add(n);
             }
-            target.commit();
-        }
-        catch (SQLException | RuntimeException e) {
-            target.rollback();
-            throw e;
-        }
-        finally {
-            target.setAutoCommit(auto);
-        }
+            return off;
+        });
         if (!done.isEmpty()) {
             LOG.info("While pgshift applies changes to target database '{}', these are off (restored at the cutover): {}", target.getCatalog(), done);
         }
@@ -105,36 +96,48 @@ public final class TargetNeutralization {
 
     /** Turns back on, in one transaction, everything {@link #neutralize} turned off in this target database; returns it. */
     public static List<Neutralized> restore(Connection target) throws SQLException {
-        boolean auto = target.getAutoCommit();
-        target.setAutoCommit(false);
-        List<Neutralized> restored = new ArrayList<>();
-        try (Statement st = target.createStatement()) {
+        List<Neutralized> restored = inTransaction(target, st -> {
+            List<Neutralized> on = new ArrayList<>();
             if (!exists(target)) {
-                target.rollback();
-                return restored;
+                return on;
             }
             try (ResultSet rs = st.executeQuery("SELECT relation, kind, name, restore_sql FROM pgshift.neutralized ORDER BY relation, kind, name")) {
                 while (rs.next()) {
-                    restored.add(new Neutralized(rs.getString(1), rs.getString(2), rs.getString(3), null, rs.getString(4)));
+                    on.add(new Neutralized(rs.getString(1), rs.getString(2), rs.getString(3), null, rs.getString(4)));
                 }
             }
-            for (Neutralized n : restored) {
+            for (Neutralized n : on) {
                 st.execute(n.restoreSql());
             }
             st.execute("DELETE FROM pgshift.neutralized");
-            target.commit();
-        }
-        catch (SQLException | RuntimeException e) {
-            target.rollback();
-            throw e;
-        }
-        finally {
-            target.setAutoCommit(auto);
-        }
+            return on;
+        });
         if (!restored.isEmpty()) {
             LOG.info("Restored in target database '{}': {}", target.getCatalog(), restored);
         }
         return restored;
+    }
+
+    private interface Work<T> {
+        T run(Statement st) throws SQLException;
+    }
+
+    /** Runs the work in one transaction on the connection: committed when it returns, rolled back when it throws. */
+    private static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            T result = work.run(st);
+            c.commit();
+            return result;
+        }
+        catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        }
+        finally {
+            c.setAutoCommit(auto);
+        }
     }
 
     private static boolean exists(Connection target) throws SQLException {

@@ -1,7 +1,9 @@
 package io.pgshift.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -58,7 +60,7 @@ class RealSchemasIT {
             // exactly the relations PostgreSQL checks: the leaves, not the keyless root p; a usable identity is left alone
             assertThat(rs.getString(1)).isEqualTo("b=f,di=f,p=d,p1=f,p2=f,q1a=d,q2=f,ri=i,vchild=d,vparent=d");
         }
-        migrateUnderWriter(db, new MigrationConfigLoader(System::getenv).parse(java.nio.file.Files.readString(config), "real"),
+        migrateUnderWriter(db, new MigrationConfigLoader(System::getenv).parse(Files.readString(config), "real"),
                 List.of("public.b", "public.p1", "public.p2", "public.q1a", "public.q1b", "public.q2", "public.di", "public.ri", "public.vparent",
                         "public.vchild"), List.of("UPDATE p SET at = at + 1 WHERE id % 5 = 0", "UPDATE q SET id = id + 100 WHERE id % 4 = 0",
                         "DELETE FROM ri WHERE id % 3 = 0", "UPDATE vparent SET v = v || '+'"));
@@ -120,7 +122,7 @@ class RealSchemasIT {
         try (Pipeline pipeline = Pipeline.start(config(db, "", ""))) {
             pipeline.awaitCaughtUp(Duration.ofMinutes(3));
             onSource(db, "INSERT INTO tt VALUES (2, '23:59:59-00:25:21')");
-            org.awaitility.Awaitility.await("the capture stopped").atMost(Duration.ofMinutes(1)).until(() -> pipeline.failure().isPresent());
+            await("the capture stopped").atMost(Duration.ofMinutes(1)).until(() -> pipeline.failure().isPresent());
             assertThat(pipeline.failure().get()).hasStackTraceContaining("UTC offset has seconds ('23:59:59-00:25:21')")
                     .hasStackTraceContaining("extract(timezone FROM <column>)::int % 60 <> 0").hasStackTraceContaining("tables.exclude");
         }

@@ -3,10 +3,12 @@ package io.pgshift.core;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Every name pgshift derives from the migration's name, in one place: replication slot, publication,
@@ -59,8 +61,8 @@ public final class MigrationNames {
      * empty when none.
      */
     public static Map<String, List<TableId>> topicCollisions(Map<TableId, String> topics) {
-        Map<String, List<TableId>> byForm = new java.util.TreeMap<>();
-        topics.forEach((table, topic) -> byForm.computeIfAbsent(topic.replace('.', '_'), k -> new java.util.ArrayList<>()).add(table));
+        Map<String, List<TableId>> byForm = new TreeMap<>();
+        topics.forEach((table, topic) -> byForm.computeIfAbsent(topic.replace('.', '_'), k -> new ArrayList<>()).add(table));
         byForm.values().removeIf(tables -> tables.size() < 2);
         return byForm;
     }

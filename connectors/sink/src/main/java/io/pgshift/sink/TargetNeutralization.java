@@ -8,7 +8,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +66,7 @@ public final class TargetNeutralization {
      * that the source has too, and records each with its restoring statement. Returns what it turned off now (nothing already off).
      */
     public static List<Neutralized> neutralize(Connection target, Connection source, Collection<TableId> tables) throws SQLException {
-        java.util.Set<List<String>> onSource = new java.util.HashSet<>();
+        Set<List<String>> onSource = new HashSet<>();
         for (Neutralized n : pending(source, tables)) {
             onSource.add(List.of(n.relation(), n.kind(), n.name()));
         }

@@ -13,6 +13,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -101,8 +103,8 @@ public final class CaptureEngine implements AutoCloseable {
                 .build();
     }
 
-    private static final java.util.regex.Pattern TIMETZ_WITH_SECONDS_OFFSET =
-            java.util.regex.Pattern.compile("Text '(\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?[+-]\\d{2}:\\d{2}:\\d{2})' could not be parsed");
+    private static final Pattern TIMETZ_WITH_SECONDS_OFFSET =
+            Pattern.compile("Text '(\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?[+-]\\d{2}:\\d{2}:\\d{2})' could not be parsed");
 
     /**
      * What to do when Debezium's decoder cannot read a value, which stops it at the same change on every restart: a {@code timetz}
@@ -111,7 +113,7 @@ public final class CaptureEngine implements AutoCloseable {
      */
     static String unreadableValue(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
-            java.util.regex.Matcher m = t.getMessage() == null ? null : TIMETZ_WITH_SECONDS_OFFSET.matcher(t.getMessage());
+            Matcher m = t.getMessage() == null ? null : TIMETZ_WITH_SECONDS_OFFSET.matcher(t.getMessage());
             if (m != null && m.find()) {
                 return ". A time with time zone (timetz) value whose UTC offset has seconds ('" + m.group(1) + "') was written on the source,"
                         + " and Debezium's decoder cannot read it: every restart stops at the same change. Find it with SELECT ... WHERE"

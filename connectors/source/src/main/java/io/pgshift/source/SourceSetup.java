@@ -7,7 +7,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
@@ -52,7 +54,7 @@ public final class SourceSetup {
                     + " (a partition where one is named; rows are then matched on every column, one at a time; 'pgshift check"
                     + " --fix-replica-identity' does this), or leave them out with 'tables.exclude'.");
         }
-        java.util.Map<TableId, String> inexact = Catalog.notCarriedExactly(connection, tables);
+        Map<TableId, String> inexact = Catalog.notCarriedExactly(connection, tables);
         if (!inexact.isEmpty()) {
             throw new IllegalStateException("These selected tables of source database '" + config.database() + "' cannot be migrated exactly: "
                     + inexact.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", "))
@@ -101,7 +103,7 @@ public final class SourceSetup {
      * ({@link DebeziumTypes}); {@link FromSourceConverter} takes them over. From {@code column-types.sql}.
      */
     public static Set<Integer> inexactRootTypes(Connection connection) throws SQLException {
-        Set<Integer> oids = new java.util.TreeSet<>();
+        Set<Integer> oids = new TreeSet<>();
         try (Statement st = connection.createStatement();
              ResultSet rs = st.executeQuery(SqlResource.load("/io/pgshift/source/sql/column-types.sql"))) {
             while (rs.next()) {

@@ -1,6 +1,7 @@
 package io.pgshift.app.pipeline;
 
 import java.io.IOException;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,11 +29,12 @@ import org.slf4j.LoggerFactory;
 import io.pgshift.app.config.MigrationConfig;
 import io.pgshift.app.schema.SchemaMigrator;
 import io.pgshift.app.schema.SchemaSection;
+import io.pgshift.core.catalog.TableInfo;
 import io.pgshift.sink.ApplierConfig;
-import io.pgshift.sink.ChangeApplier;
-import io.pgshift.sink.PartitionRef;
 import io.pgshift.sink.ApplierStats;
+import io.pgshift.sink.ChangeApplier;
 import io.pgshift.sink.KafkaApplierLoop;
+import io.pgshift.sink.PartitionRef;
 import io.pgshift.sink.StreamGate;
 import io.pgshift.sink.TargetNeutralization;
 import io.pgshift.source.CaptureConfig;
@@ -177,9 +179,9 @@ public final class Pipeline implements AutoCloseable {
      * triggers and rules enabled ALWAYS or REPLICA, which post-data created) is turned off until the cutover restores it.
      */
     private void neutralizeTarget(MigrationConfig.DatabaseMapping db, CaptureEngine capture) throws SQLException {
-        try (java.sql.Connection t = config.target().connect(db.target(), "pgshift-neutralize");
-             java.sql.Connection s = config.source().connect(db.source(), "pgshift-neutralize")) {
-            TargetNeutralization.neutralize(t, s, capture.tables().stream().map(io.pgshift.core.catalog.TableInfo::id).toList());
+        try (Connection t = config.target().connect(db.target(), "pgshift-neutralize");
+             Connection s = config.source().connect(db.source(), "pgshift-neutralize")) {
+            TargetNeutralization.neutralize(t, s, capture.tables().stream().map(TableInfo::id).toList());
         }
     }
 

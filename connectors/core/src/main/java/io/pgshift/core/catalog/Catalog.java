@@ -2,17 +2,21 @@ package io.pgshift.core.catalog;
 
 import java.sql.Array;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import io.pgshift.core.SqlResource;
 import io.pgshift.core.TableId;
 import io.pgshift.core.TableSelection;
+import io.pgshift.core.change.DebeziumTypes;
 
 /** Catalog queries shared by every phase, so that check, load, streaming and validation see the same tables. */
 public final class Catalog {
@@ -29,7 +33,7 @@ public final class Catalog {
                 if (!selection.matches(id)) {
                     continue;
                 }
-                java.util.Map<String, String> problems = new java.util.LinkedHashMap<>();
+                Map<String, String> problems = new LinkedHashMap<>();
                 for (String p : names(rs.getArray("identity_problems"))) {
                     int tab = p.indexOf('\t');
                     problems.put(p.substring(0, tab), p.substring(tab + 1));
@@ -43,16 +47,16 @@ public final class Catalog {
 
     /**
      * The columns of each table as {@code "name" (type)}, by whether the change stream carries their values exactly
-     * ({@link io.pgshift.core.change.DebeziumTypes}; generated columns are left out: the target computes them). One query for all.
+     * ({@link DebeziumTypes}; generated columns are left out: the target computes them). One query for all.
      */
     private static Map<TableId, Map<Boolean, List<String>>> columnsByExactness(Connection connection, List<TableInfo> tables) throws SQLException {
-        Map<String, TableId> byQuoted = new java.util.HashMap<>();
-        Map<TableId, Map<Boolean, List<String>>> columns = new java.util.HashMap<>();
+        Map<String, TableId> byQuoted = new HashMap<>();
+        Map<TableId, Map<Boolean, List<String>>> columns = new HashMap<>();
         for (TableInfo t : tables) {
             byQuoted.put(t.id().quoted(), t.id());
             columns.put(t.id(), Map.of(true, new ArrayList<>(), false, new ArrayList<>()));
         }
-        try (java.sql.PreparedStatement ps = connection.prepareStatement(SqlResource.load("table-column-types.sql"))) {
+        try (PreparedStatement ps = connection.prepareStatement(SqlResource.load("table-column-types.sql"))) {
             ps.setArray(1, connection.createArrayOf("text", byQuoted.keySet().toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -61,7 +65,7 @@ public final class Catalog {
                     if (rs.getString("column_name") == null || (generated != null && !generated.isEmpty())) {
                         continue;
                     }
-                    boolean exact = io.pgshift.core.change.DebeziumTypes.carriesExactly(rs.getString("base_type"),
+                    boolean exact = DebeziumTypes.carriesExactly(rs.getString("base_type"),
                             kind == null || kind.isEmpty() ? 'b' : kind.charAt(0), rs.getBoolean("is_array"));
                     columns.get(byQuoted.get(rs.getString("relation"))).get(exact)
                             .add(rs.getString("column_name") + " (" + rs.getString("type_name") + ")");
@@ -81,7 +85,7 @@ public final class Catalog {
      * </ul>
      */
     public static Map<TableId, String> notCarriedExactly(Connection connection, List<TableInfo> tables) throws SQLException {
-        Map<TableId, String> problems = new java.util.LinkedHashMap<>();
+        Map<TableId, String> problems = new LinkedHashMap<>();
         Map<TableId, Map<Boolean, List<String>>> all = columnsByExactness(connection, tables);
         for (TableInfo t : tables) {
             Map<Boolean, List<String>> columns = all.get(t.id());

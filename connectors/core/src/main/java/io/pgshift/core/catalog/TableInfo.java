@@ -1,7 +1,12 @@
 package io.pgshift.core.catalog;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import io.pgshift.core.TableId;
 
@@ -14,17 +19,17 @@ import io.pgshift.core.TableId;
  *                             replica identity pgshift can use: relation name (quoted) to the reason ({@code tables.sql})
  */
 public record TableInfo(TableId id, boolean partitioned, char replicaIdentity, List<String> primaryKey, List<String> identityIndexColumns,
-                        long estimatedRows, java.util.Map<String, String> identityProblems) {
+                        long estimatedRows, Map<String, String> identityProblems) {
 
     public TableInfo {
         primaryKey = List.copyOf(primaryKey);
         identityIndexColumns = List.copyOf(identityIndexColumns);
-        identityProblems = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(identityProblems));
+        identityProblems = Collections.unmodifiableMap(new LinkedHashMap<>(identityProblems));
     }
 
     public TableInfo(TableId id, boolean partitioned, char replicaIdentity, List<String> primaryKey, List<String> identityIndexColumns,
                      long estimatedRows) {
-        this(id, partitioned, replicaIdentity, primaryKey, identityIndexColumns, estimatedRows, java.util.Map.of());
+        this(id, partitioned, replicaIdentity, primaryKey, identityIndexColumns, estimatedRows, Map.of());
     }
 
     public boolean hasPrimaryKey() {
@@ -60,11 +65,11 @@ public record TableInfo(TableId id, boolean partitioned, char replicaIdentity, L
         return Optional.of(identityProblems.entrySet().stream()
                 .map(e -> e.getKey().equals(id.quoted()) ? e.getValue()
                         : "partition " + e.getKey() + ": " + e.getValue())
-                .collect(java.util.stream.Collectors.joining("; ")));
+                .collect(Collectors.joining("; ")));
     }
 
     /** The relations (quoted names) on which {@code REPLICA IDENTITY FULL} makes this table usable: those with a problem. */
-    public java.util.Set<String> identityFixTargets() {
+    public Set<String> identityFixTargets() {
         return identityProblems.keySet();
     }
 }

@@ -38,6 +38,9 @@ abstract class TableWrite {
     }
 
     static TableWrite create(WriteShape shape, boolean batched) {
+        if (shape.kind() == WriteShape.Kind.UPDATE_OR_INSERT) {
+            return new UpdateOrInsert(shape);
+        }
         if (!batched) {
             return new SingleRows(shape);
         }
@@ -213,6 +216,35 @@ abstract class TableWrite {
                         }
                     }
                     ps.executeUpdate();
+                }
+            }
+        }
+    }
+
+    /** Row images of a table where PostgreSQL refuses ON CONFLICT (a rule on UPDATE or INSERT): UPDATE, then INSERT if no row was there. */
+    static final class UpdateOrInsert extends TableWrite {
+        UpdateOrInsert(WriteShape shape) {
+            super(shape);
+        }
+
+        @Override
+        void write(Connection c) throws SQLException {
+            try (PreparedStatement update = c.prepareStatement(shape.updateOfRowSql());
+                 PreparedStatement insert = c.prepareStatement(shape.insertOfRowSql())) {
+                for (SourceRecordRef r : records) {
+                    ChangeEvent e = r.event();
+                    int i = 1;
+                    for (String column : shape.columns()) {
+                        String value = shape.valueFor(column, e.after().get(column));
+                        bind(update, i, value);
+                        bind(insert, i++, value);
+                    }
+                    for (String k : shape.keyColumns()) {
+                        bind(update, i++, e.after().get(k));
+                    }
+                    if (update.executeUpdate() == 0) {
+                        insert.executeUpdate();
+                    }
                 }
             }
         }

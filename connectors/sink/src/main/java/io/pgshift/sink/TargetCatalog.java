@@ -42,6 +42,7 @@ final class TargetCatalog {
         boolean exists = false;
         boolean partitioned = false;
         boolean orderSensitive = false;
+        boolean writeRules = false;
         try (PreparedStatement ps = connection.prepareStatement(SqlResource.load("/io/pgshift/sink/sql/target-columns.sql"))) {
             ps.setString(1, id.schema());
             ps.setString(2, id.table());
@@ -50,6 +51,7 @@ final class TargetCatalog {
                     exists = true;
                     partitioned = "p".equals(rs.getString("relkind"));
                     orderSensitive = rs.getBoolean("order_sensitive");
+                    writeRules = rs.getBoolean("write_rules");
                     String column = rs.getString("column_name");
                     if (column == null) {
                         continue; // a table without columns
@@ -70,6 +72,6 @@ final class TargetCatalog {
             throw new ApplyException("Table " + id + " does not exist in target database '" + database
                     + "'. Copy the schema first (pgshift copies it when it starts; or create the table), then restart pgshift.", null);
         }
-        return new TargetTable(id, columns, new ArrayList<>(key.values()), partitioned, orderSensitive);
+        return new TargetTable(id, columns, new ArrayList<>(key.values()), partitioned, orderSensitive, writeRules);
     }
 }

@@ -15,15 +15,17 @@ import io.pgshift.core.TableId;
  *                       exclusion constraints are checked by constraint triggers, which the applier's session_replication_role =
  *                       replica does not fire, as for PostgreSQL's own apply worker: a source transaction's transient states, keys
  *                       renumbered or swapped in one statement, never stop it; the source checked them at its commit.)
+ * @param writeRules     whether a rule on UPDATE or INSERT exists (enabled or not), which makes PostgreSQL refuse ON CONFLICT
  */
-record TargetTable(TableId id, Map<String, TargetColumn> columns, List<String> keyColumns, boolean partitioned, boolean orderSensitive) {
+record TargetTable(TableId id, Map<String, TargetColumn> columns, List<String> keyColumns, boolean partitioned, boolean orderSensitive,
+                   boolean writeRules) {
 
     TargetTable(TableId id, Map<String, TargetColumn> columns, List<String> keyColumns) {
-        this(id, columns, keyColumns, false, false);
+        this(id, columns, keyColumns, false, false, false);
     }
 
     TargetTable(TableId id, Map<String, TargetColumn> columns, List<String> keyColumns, boolean partitioned) {
-        this(id, columns, keyColumns, partitioned, false);
+        this(id, columns, keyColumns, partitioned, false, false);
     }
 
     /**

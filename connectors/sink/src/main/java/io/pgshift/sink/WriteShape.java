@@ -25,6 +25,11 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
         COPY,
         /** A row image of a table with a primary key: INSERT ... ON CONFLICT DO UPDATE. */
         UPSERT,
+        /**
+         * A row image of a table with a primary key and a rule on UPDATE or INSERT, where PostgreSQL refuses ON CONFLICT (whether the
+         * rule is enabled or not: src/backend/rewrite/rewriteHandler.c): UPDATE of the row, then INSERT when there was none.
+         */
+        UPDATE_OR_INSERT,
         /** An update that left TOASTed columns untouched: UPDATE of the columns it carries. */
         UPDATE,
         DELETE,
@@ -42,7 +47,7 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
 
         /** Whether the statement finds an existing row (its parameters end with the key). */
         boolean findsRow() {
-            return this == UPDATE || this == DELETE || matchesAllColumns();
+            return this == UPDATE || this == UPDATE_OR_INSERT || this == DELETE || matchesAllColumns();
         }
     }
 
@@ -86,7 +91,7 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
         if (untouched) {
             return new WriteShape(table, Kind.UPDATE, columns, table.keyColumns());
         }
-        return new WriteShape(table, Kind.UPSERT, columns, table.keyColumns());
+        return new WriteShape(table, table.writeRules() ? Kind.UPDATE_OR_INSERT : Kind.UPSERT, columns, table.keyColumns());
     }
 
     /** The old row's columns that identify it: every column the record's old image carries exactly. */
@@ -149,6 +154,7 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
                     : "INSERT INTO " + t + " (" + columnList() + ") OVERRIDING SYSTEM VALUE VALUES ("
                     + columns.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
             case UPSERT -> upsertSql(1);
+            case UPDATE_OR_INSERT -> updateOfRowSql();
             case UPDATE -> "UPDATE " + only + " SET " + assignments() + " WHERE " + keyPredicate();
             case DELETE -> "DELETE FROM " + only + " WHERE " + keyPredicate();
             case UPDATE_MATCHING -> "UPDATE " + only + " SET " + assignments() + " WHERE " + matchedRow(only);
@@ -164,6 +170,21 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
     private String matchedRow(String only) {
         String lookup = " FROM " + only + " AS m WHERE " + matchPredicate() + " LIMIT 1)";
         return table.partitioned() ? "(tableoid, ctid) = (SELECT m.tableoid, m.ctid" + lookup : "ctid = (SELECT m.ctid" + lookup;
+    }
+
+    /**
+     * For {@link Kind#UPDATE_OR_INSERT}: the UPDATE of the row by its key, parameters the written columns then the key (every column
+     * is set, the key too, so the statement finds the row even when it writes nothing else); {@link #copySql}'s INSERT follows it
+     * when no row was updated ({@link #insertOfRowSql}).
+     */
+    String updateOfRowSql() {
+        return "UPDATE " + table.onlyQuoted() + " SET " + assignments() + " WHERE " + keyPredicate();
+    }
+
+    /** For {@link Kind#UPDATE_OR_INSERT}: the INSERT of the row when its UPDATE found none, parameters the written columns. */
+    String insertOfRowSql() {
+        return "INSERT INTO " + table.id().quoted() + " (" + columnList() + ") OVERRIDING SYSTEM VALUE VALUES ("
+                + columns.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
     }
 
     private String assignments() {

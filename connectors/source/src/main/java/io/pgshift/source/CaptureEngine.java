@@ -338,7 +338,9 @@ public final class CaptureEngine implements AutoCloseable {
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(config.load().partBytes() + (16 << 10))); // a part and its headers
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
 
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(32L << 20, 16L * config.load().partBytes())));
+        // At least one record of the largest size a topic takes: a single row larger than a part travels alone (Kafka refuses a record
+        // larger than the buffer before any size check of pgshift's could name its table).
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Math.max(Topics.MAX_RECORD_BYTES + (1L << 20), 16L * config.load().partBytes())));
         return p;
     }
 
@@ -353,7 +355,8 @@ public final class CaptureEngine implements AutoCloseable {
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 * 1024));
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Topics.MAX_RECORD_BYTES));
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(32L * 1024 * 1024)); // send() waits while this much is unacknowledged
+        // send() waits while this much is unacknowledged; it holds at least one record of the largest size a topic takes.
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(Topics.MAX_RECORD_BYTES + (1L << 20)));
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
         return p;
     }

@@ -5,8 +5,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
+import io.debezium.function.Predicates;
 import io.pgshift.core.MigrationNames;
 import io.pgshift.core.PgEndpoint;
 import io.pgshift.core.TableId;
@@ -76,6 +79,7 @@ public final class DebeziumProperties {
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("topic.prefix", names.connectorName(db));
         p.setProperty("table.include.list", includeList(tables));
+        requireCaptured(p.getProperty("table.include.list"), tables);
         p.setProperty("snapshot.mode", config.initialLoad() && !config.bulkLoad() ? "initial" : "no_data");
         p.setProperty("message.key.columns", messageKeyColumns(tableInfos));
 
@@ -151,15 +155,40 @@ public final class DebeziumProperties {
         return all;
     }
 
+    /**
+     * A name as a regular expression that matches exactly it, as Debezium reads its comma-separated lists: characters that mean
+     * something in a regular expression are quoted, and white space is written as {@code \\x{..}}, since Debezium trims every entry
+     * (a table named {@code "t "} was otherwise never captured).
+     */
     private static String escape(String name) {
         StringBuilder b = new StringBuilder();
-        for (char c : name.toCharArray()) {
+        for (int i = 0; i < name.length(); ) {
+            int c = name.codePointAt(i);
+            i += Character.charCount(c);
+            if (Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.isISOControl(c)) {
+                b.append("\\x{").append(Integer.toHexString(c)).append('}');
+                continue;
+            }
             if ("\\.[]{}()<>*+-=!?^$|,".indexOf(c) >= 0) {
                 b.append('\\');
             }
-            b.append(c);
+            b.appendCodePoint(c);
         }
         return b.toString();
+    }
+
+    /**
+     * Fails when Debezium's own filter would not capture a selected table with this include list: a table left out there has its
+     * changes dropped without a word, so this is checked before the capture starts.
+     */
+    static void requireCaptured(String includeList, Collection<TableId> tables) {
+        Predicate<String> filter = Predicates.includes(includeList, Function.identity());
+        for (TableId t : tables) {
+            if (!filter.test(t.schema() + "." + t.table())) {
+                throw new IllegalStateException("Debezium's table.include.list would not capture table " + t + " (its name defeats the list's"
+                        + " syntax): its changes would be lost. Rename the table, or leave it out with 'tables.exclude' and copy it separately.");
+            }
+        }
     }
 
     /** The properties with every secret masked, for the start-up log. */

@@ -86,7 +86,7 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
                 continue;
             }
             ChangeEvent change = DebeziumChangeParser.parse(record.keySchema(), record.key(), record.valueSchema(), value,
-                    completeOldRows.contains(sourceTable));
+                    completeOldRows.contains(sourceTable), true);
             TableId table = change.table();
             if (!tables.contains(table)) {
                 throw new IllegalStateException("Captured a change of table " + table + ", which is not among the selected tables of database '"

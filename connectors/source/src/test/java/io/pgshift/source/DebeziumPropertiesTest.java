@@ -33,6 +33,16 @@ class DebeziumPropertiesTest {
         assertThat(filter.test("public.other")).isFalse();
     }
 
+    /** Debezium trims every entry of its lists: a name that ends (or starts) with white space must still be captured, and only it. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"t ", " lead", "x  y", "tab\tname", "nbsp\u00a0", "line\nbreak", "€ ", "  "})
+    void namesWithWhiteSpaceAreCapturedExactly(String table) {
+        Predicate<String> filter = debeziumFilter(List.of(new TableId("public", table)));
+        assertThat(filter.test("public." + table)).as("'%s' captured", table).isTrue();
+        assertThat(filter.test("public." + table.strip())).as("'%s' only", table).isEqualTo(table.strip().equals(table));
+        DebeziumProperties.requireCaptured(DebeziumProperties.includeList(List.of(new TableId("public", table))), List.of(new TableId("public", table)));
+    }
+
     @Test
     void ownedPropertiesAreTheOnesPgshiftSets() {
         CaptureConfig config = new CaptureConfig(new io.pgshift.core.MigrationNames("shop"),

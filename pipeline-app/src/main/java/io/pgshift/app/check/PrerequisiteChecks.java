@@ -463,7 +463,8 @@ public final class PrerequisiteChecks {
         }
         add(CheckResult.fail("source.replica_identity", scope, "tables without a usable replica identity: " + list + ". Once published,"
                 + " UPDATE and DELETE on them would fail on the source, or their changes would not say which row they change",
-                "add a primary key that is not DEFERRABLE to each table (and its partitions), or run 'pgshift check --fix-replica-identity'"
+                "add a primary key that is not DEFERRABLE to each table (a partitioned table's on the partitioned table itself, which its"
+                + " partitions then share), or run 'pgshift check --fix-replica-identity'"
                 + " (sets REPLICA IDENTITY FULL on exactly the relations named: larger WAL, rows matched on every column), or exclude the"
                 + " tables with tables.exclude"));
     }

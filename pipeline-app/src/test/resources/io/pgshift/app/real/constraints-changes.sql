@@ -19,3 +19,14 @@ UPDATE exd SET r = int4range((11 - id) * 10, (11 - id) * 10 + 10)
 DELETE FROM b WHERE id % 7 = 0
 ;
 INSERT INTO swapd VALUES (100, 'new'), (101, 'new')
+
+;
+UPDATE dd SET u = u + 1000 WHERE id = 2
+;
+DELETE FROM dd WHERE id = 5
+;
+UPDATE dd SET v = 'changed' WHERE id = 3
+;
+UPDATE dd SET id = 100 - id
+;
+UPDATE dd SET u = u + 2000 WHERE id % 2 = 0

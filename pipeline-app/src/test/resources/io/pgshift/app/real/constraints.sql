@@ -16,3 +16,6 @@ CREATE TABLE exd (id int PRIMARY KEY, r int4range, EXCLUDE USING gist (r WITH &&
 INSERT INTO exd SELECT g, int4range(g * 10, g * 10 + 10) FROM generate_series(1, 10) g;
 CREATE TABLE side (id int PRIMARY KEY, v text UNIQUE);                              -- the writer's own table
 INSERT INTO side SELECT g, 'side' || g FROM generate_series(1, 20) g;
+CREATE TABLE dd (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, u int NOT NULL UNIQUE, v text);  -- a DEFERRABLE key, identified by another index
+ALTER TABLE dd REPLICA IDENTITY USING INDEX dd_u_key;
+INSERT INTO dd SELECT g, g, 'dd' || g FROM generate_series(1, 30) g;

@@ -15,3 +15,7 @@ DELETE FROM bike WHERE id = 8
 TRUNCATE ONLY car
 ;
 INSERT INTO car VALUES (1, 'again', 2)
+;
+UPDATE c4 SET extra2 = 'x' WHERE id = 1
+;
+DELETE FROM c4 WHERE id = 2

@@ -13,3 +13,9 @@ UPDATE "Größe" SET "Wert €" = 'drei', "日本語" = 'さん' WHERE "Schlüss
 UPDATE "Größe" SET "Schlüssel" = 3 WHERE "Schlüssel" = 2
 ;
 UPDATE "emoji 🐘" SET v = 'elephant'
+;
+UPDATE "t " SET v = 'changed'
+;
+INSERT INTO "t " VALUES (2, 'new')
+;
+UPDATE " lead" SET v = 'changed'

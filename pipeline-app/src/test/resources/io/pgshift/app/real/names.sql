@@ -13,3 +13,7 @@ INSERT INTO "ÄÖÜäöüßéèêëàâîïôûçñ_ÄÖÜäöüßéèêëàâî
 INSERT INTO "a.b" VALUES (1, 'dot');
 INSERT INTO "Größe" VALUES (1, 'eins', 'いち'), (2, 'zwei', 'に');
 INSERT INTO "emoji 🐘" VALUES (1, 'pg');
+CREATE TABLE "t " (id int PRIMARY KEY, v text);                                   -- white space Debezium's lists would trim
+CREATE TABLE " lead" (id int PRIMARY KEY, v text);
+INSERT INTO "t " VALUES (1, 'a');
+INSERT INTO " lead" VALUES (1, 'a');

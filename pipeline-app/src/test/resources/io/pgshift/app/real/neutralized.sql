@@ -14,3 +14,6 @@ CREATE RULE ruled_copy AS ON INSERT TO ruled DO ALSO INSERT INTO audit_log (what
 ALTER TABLE ruled ENABLE ALWAYS RULE ruled_copy;
 INSERT INTO audited VALUES (1, 'a');
 INSERT INTO ruled VALUES (1, 'r');
+CREATE TABLE soft (id int PRIMARY KEY, v text);                                    -- an ordinary rule on UPDATE: no ON CONFLICT on this table
+CREATE RULE soft_upd AS ON UPDATE TO soft DO ALSO INSERT INTO audit_log (what) VALUES ('upd ' || NEW.id);
+INSERT INTO soft VALUES (1, 'a'), (2, 'b');

@@ -9,3 +9,10 @@ UPDATE arr SET iv = NULL, ttz = '{23:00:00-00:25:21}' WHERE id = 2
 INSERT INTO arr (id) VALUES (3)
 ;
 DELETE FROM arr WHERE id = 1
+
+;
+UPDATE kf SET a = 10 WHERE a = 1
+;
+DELETE FROM kf WHERE a = 2
+;
+UPDATE kf SET f = 0, pt = '(0,0)' WHERE a = 3

@@ -21,7 +21,7 @@ public final class DebeziumChangeParser {
 
     /** Returns {@code null} for records that change nothing (tombstones). */
     public static ChangeEvent parse(Schema keySchema, Object key, Schema valueSchema, Object value) {
-        return parse(keySchema, key, valueSchema, value, false);
+        return parse(keySchema, key, valueSchema, value, false, false);
     }
 
     /**
@@ -31,29 +31,31 @@ public final class DebeziumChangeParser {
      *                       its writes): its updates and deletes then carry the whole old row in {@link ChangeEvent#key()}, after the key
      *                       columns. Otherwise an old image holds only the replica identity's columns, the others null as if NULL, so
      *                       it is used only where the record has no key at all.
+     * @param floatsExact    whether the record comes straight from Debezium (pgshift's own capture) rather than through Kafka's
+     *                       JsonConverter, which turns NaN and the infinities into 0 ({@link PgTextValues#render(Schema, Object, boolean)})
      */
-    public static ChangeEvent parse(Schema keySchema, Object key, Schema valueSchema, Object value, boolean completeOldRow) {
+    public static ChangeEvent parse(Schema keySchema, Object key, Schema valueSchema, Object value, boolean completeOldRow, boolean floatsExact) {
         if (!(value instanceof Struct envelope)) {
             return null;
         }
         Struct source = envelope.getStruct("source");
         TableId table = new TableId(repairName(source.getString("schema")), repairName(source.getString("table")));
         ChangeOp op = ChangeOp.fromCode(envelope.getString("op"));
-        Map<String, String> keyValues = key instanceof Struct k ? columns(k) : Map.of();
+        Map<String, String> keyValues = key instanceof Struct k ? columns(k, floatsExact) : Map.of();
         Map<String, String> after = Map.of();
         if (op.writesRow()) {
             Struct a = envelope.getStruct("after");
             if (a == null) {
                 throw new IllegalArgumentException("Record for " + table + " with op " + op + " has no 'after' row image");
             }
-            after = columns(a);
+            after = columns(a, floatsExact);
         }
         if ((op == ChangeOp.DELETE || op == ChangeOp.UPDATE) && (completeOldRow || keyValues.isEmpty())) {
             // With REPLICA IDENTITY FULL the old row, every column, identifies the row: the applier matches on it where the target
             // has no key it can use (no primary key, or a DEFERRABLE one, which two rows may share inside a source transaction).
             Struct before = envelope.getStruct("before");
             if (before != null) {
-                Map<String, String> old = columns(before);
+                Map<String, String> old = columns(before, floatsExact);
                 old.putAll(keyValues); // the key columns keep their place first, with the key's values
                 Map<String, String> ordered = new LinkedHashMap<>(keyValues);
                 ordered.putAll(old);
@@ -68,15 +70,15 @@ public final class DebeziumChangeParser {
 
     /** The key columns of a record's Kafka key (Debezium's key struct) as PostgreSQL text, in key order; empty without a key. */
     public static Map<String, String> keyColumns(Object key) {
-        return key instanceof Struct k ? columns(k) : Map.of();
+        return key instanceof Struct k ? columns(k, true) : Map.of();
     }
 
-    private static Map<String, String> columns(Struct struct) {
+    private static Map<String, String> columns(Struct struct, boolean floatsExact) {
         Map<String, String> values = new LinkedHashMap<>();
         for (Field f : struct.schema().fields()) {
             // Struct.get(Field) answers a NULL with the field schema's default, and Debezium puts the column's DEFAULT there:
             // a NULL written to a column with a default would arrive as the default. getWithoutDefault keeps the NULL.
-            values.put(repairName(f.name()), PgTextValues.render(f.schema(), struct.getWithoutDefault(f.name())));
+            values.put(repairName(f.name()), PgTextValues.render(f.schema(), struct.getWithoutDefault(f.name()), floatsExact));
         }
         return values;
     }

@@ -27,8 +27,19 @@ public final class PgTextValues {
     private PgTextValues() {
     }
 
-    /** The text form; {@code null} for SQL NULL; {@link ChangeEvent#UNCHANGED} for Debezium's placeholder. */
+    /**
+     * The text form of a value that may have passed through Kafka's JsonConverter; {@code null} for SQL NULL;
+     * {@link ChangeEvent#UNCHANGED} for Debezium's placeholder; a float zero is {@link ChangeEvent#FROM_SOURCE} ({@link #floatText}).
+     */
     public static String render(Schema schema, Object value) {
+        return render(schema, value, false);
+    }
+
+    /**
+     * @param floatsExact whether float values come straight from Debezium (pgshift's own capture), so that a zero is a zero; through
+     *                    Kafka's JsonConverter a zero may stand for NaN, an infinity or -0, and is read from the source instead
+     */
+    public static String render(Schema schema, Object value, boolean floatsExact) {
         if (value == null) {
             return null;
         }
@@ -40,24 +51,26 @@ public final class PgTextValues {
             return ChangeEvent.FROM_SOURCE;
         }
         if (name != null) {
-            String logical = renderLogical(name, schema, value);
+            String logical = renderLogical(name, schema, value, floatsExact);
             if (logical != null) {
                 return logical;
             }
         }
         return switch (schema.type()) {
             case INT8, INT16, INT32, INT64, STRING -> value.toString();
-            case FLOAT32 -> floatText(((Number) value).floatValue());
-            case FLOAT64 -> doubleText(((Number) value).doubleValue());
+            case FLOAT32 -> floatsExact && ((Number) value).floatValue() == 0.0f ? zeroText(((Number) value).doubleValue())
+                    : floatText(((Number) value).floatValue());
+            case FLOAT64 -> floatsExact && ((Number) value).doubleValue() == 0.0d ? zeroText(((Number) value).doubleValue())
+                    : doubleText(((Number) value).doubleValue());
             case BOOLEAN -> ((Boolean) value) ? "t" : "f";
             case BYTES -> "\\x" + HexFormat.of().formatHex(bytes(value));
-            case ARRAY -> arrayText(schema.valueSchema(), (List<?>) value);
+            case ARRAY -> arrayText(schema.valueSchema(), (List<?>) value, floatsExact);
             case MAP -> mapText((Map<?, ?>) value);
             case STRUCT -> structText((Struct) value);
         };
     }
 
-    private static String renderLogical(String name, Schema schema, Object value) {
+    private static String renderLogical(String name, Schema schema, Object value, boolean floatsExact) {
         switch (name) {
             case "io.debezium.time.Date":
             case "org.apache.kafka.connect.data.Date":
@@ -84,8 +97,8 @@ public final class PgTextValues {
                 return bitsText(bytes(value), schema.parameters() == null ? null : schema.parameters().get("length"));
             case "io.debezium.data.geometry.Point":
                 Struct p = (Struct) value;
-                String x = doubleText(p.getFloat64("x"));
-                String y = doubleText(p.getFloat64("y"));
+                String x = render(Schema.FLOAT64_SCHEMA, p.getFloat64("x"), floatsExact);
+                String y = render(Schema.FLOAT64_SCHEMA, p.getFloat64("y"), floatsExact);
                 return ChangeEvent.isFromSource(x) || ChangeEvent.isFromSource(y) ? ChangeEvent.FROM_SOURCE : "(" + x + "," + y + ")";
             default:
                 return null; // ZonedTimestamp, ZonedTime, Interval, Json, Uuid, Enum, Xml...: their string is PostgreSQL input already
@@ -133,6 +146,11 @@ public final class PgTextValues {
             return f > 0 ? "Infinity" : "-Infinity";
         }
         return Float.toString(f);
+    }
+
+    /** A float zero, with its sign: {@code 0} or {@code -0}. */
+    static String zeroText(double zero) {
+        return Double.doubleToRawLongBits(zero) < 0 ? "-0" : "0";
     }
 
     /** A double as PostgreSQL reads it back; zero is read from the source (see {@link #floatText}). */
@@ -294,7 +312,7 @@ public final class PgTextValues {
         return b.toString();
     }
 
-    private static String arrayText(Schema elementSchema, List<?> values) {
+    private static String arrayText(Schema elementSchema, List<?> values, boolean floatsExact) {
         StringBuilder b = new StringBuilder("{");
         for (int i = 0; i < values.size(); i++) {
             if (i > 0) {
@@ -305,7 +323,7 @@ public final class PgTextValues {
                 b.append("NULL");
             }
             else {
-                b.append(quoteArrayElement(render(elementSchema, v)));
+                b.append(quoteArrayElement(render(elementSchema, v, floatsExact)));
             }
         }
         return b.append('}').toString();

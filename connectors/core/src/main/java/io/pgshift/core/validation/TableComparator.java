@@ -1,18 +1,22 @@
 package io.pgshift.core.validation;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 import io.pgshift.core.Identifiers;
 import io.pgshift.core.SqlResource;
+import io.pgshift.core.TableId;
+import io.pgshift.core.TableSelection;
 import io.pgshift.core.catalog.Catalog;
 import io.pgshift.core.catalog.TableInfo;
-import io.pgshift.core.TableSelection;
 
 /**
  * Proves target == source: for every selected source table, the same row count and the same md5 over
@@ -43,16 +47,22 @@ public final class TableComparator {
         try {
             begin(source);
             begin(target);
+            // Both sides print each row with the source's columns in the source's order: a target table whose columns stand in
+            // another order (an inheritance child re-created by pg_dump puts the inherited ones first) still holds the same rows.
+            Map<TableId, String> rows = new HashMap<>();
+            for (TableInfo table : tables) {
+                rows.put(table.id(), rowExpression(source, table));
+            }
             java.util.concurrent.Future<List<TableChecksum>> targetSide = other.submit(() -> {
                 List<TableChecksum> sums = new ArrayList<>();
                 for (TableInfo table : tables) {
-                    sums.add(tableExists(target, table) ? checksum(target, table) : null);
+                    sums.add(tableExists(target, table) ? checksum(target, table, rows.get(table.id())) : null);
                 }
                 return sums;
             });
             List<TableChecksum> sourceSide = new ArrayList<>();
             for (TableInfo table : tables) {
-                sourceSide.add(checksum(source, table));
+                sourceSide.add(checksum(source, table, rows.get(table.id())));
             }
             List<TableChecksum> targetSums = join(targetSide);
             List<TableComparison.Entry> entries = new ArrayList<>();
@@ -95,11 +105,28 @@ public final class TableComparator {
         }
     }
 
-    public static TableChecksum checksum(Connection connection, TableInfo table) throws SQLException {
+    /** {@code ROW(t."a", t."b", ...)::text}: the table's columns in their order on this (the source) server. */
+    static String rowExpression(Connection source, TableInfo table) throws SQLException {
+        List<String> columns = new ArrayList<>();
+        try (PreparedStatement ps = source.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0"
+                + " AND NOT attisdropped ORDER BY attnum")) {
+            ps.setString(1, table.id().quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add("t." + Identifiers.quote(rs.getString(1)));
+                }
+            }
+        }
+        return "ROW(" + String.join(", ", columns) + ")::text";
+    }
+
+    /** The table's row count and checksum, each row printed as {@code row} ({@link #rowExpression}). */
+    public static TableChecksum checksum(Connection connection, TableInfo table, String row) throws SQLException {
         String orderBy = table.hasPrimaryKey()
                 ? table.keyColumns().stream().map(c -> "(t." + Identifiers.quote(c) + ")::text COLLATE \"C\"").collect(Collectors.joining(", "))
-                : "(t::text) COLLATE \"C\"";
-        String sql = SqlResource.load("table-checksum.sql").replace("{table}", (table.partitioned() ? "" : "ONLY ") + table.id().quoted()).replace("{order_by}", orderBy);
+                : "(" + row + ") COLLATE \"C\"";
+        String sql = SqlResource.load("table-checksum.sql").replace("{table}", (table.partitioned() ? "" : "ONLY ") + table.id().quoted())
+                .replace("{order_by}", orderBy).replace("{row}", row);
         try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return new TableChecksum(table.id(), rs.getLong(1), rs.getString(2));

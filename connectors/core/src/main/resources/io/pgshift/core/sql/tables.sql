@@ -6,7 +6,8 @@
 -- replication cannot carry them).
 -- Columns: schema_name, table_name, relkind ('r' table, 'p' partitioned), replica_identity
 --   ('d' default, 'f' full, 'i' index, 'n' nothing), key_columns (text[] of the primary key, in key
---   order; empty when there is none), identity_index_columns (text[] of the REPLICA IDENTITY USING INDEX
+--   order; empty when there is none, and when it is DEFERRABLE: such a key is neither a replica identity
+--   nor an ON CONFLICT arbiter, and two rows may share it inside a transaction), identity_index_columns (text[] of the REPLICA IDENTITY USING INDEX
 --   index, in index order; empty when there is none, also when that index was dropped), estimated_rows
 --   (the planner's reltuples; for a partitioned table the sum over its direct partitions; -1 when a table
 --   with data was never analyzed, so nobody knows), identity_problems (text[]: one entry per relation
@@ -77,8 +78,9 @@ WITH RECURSIVE roots AS (
                      THEN 'REPLICA IDENTITY USING INDEX of an index PostgreSQL cannot use (dropped, invalid, DEFERRABLE or partial):'
                           || ' its UPDATE and DELETE would fail once published'
                 WHEN k.columns IS NULL
-                     THEN 'the table has no key pgshift can find rows by, and this relation''s changes carry only its replica identity '
-                          || array_to_string(l.identity_columns, ', ') || ', not the whole old row'
+                     THEN 'the table has no key pgshift can find rows by (a primary key on the table itself, or REPLICA IDENTITY FULL on'
+                          || ' every relation that receives its writes), and this relation''s changes carry only its replica identity ('
+                          || array_to_string(l.identity_columns, ', ') || '), not the whole old row'
                 WHEN NOT l.identity_columns @> k.columns
                      THEN 'its replica identity (' || array_to_string(l.identity_columns, ', ') || ') does not include the table''s key ('
                           || array_to_string(k.columns, ', ') || '), so its changes would not carry the key'
@@ -94,7 +96,7 @@ SELECT r.nspname                                   AS schema_name,
                    FROM pg_index i
                    CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
                    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                  WHERE i.indrelid = r.oid AND i.indisprimary),
+                  WHERE i.indrelid = r.oid AND i.indisprimary AND i.indimmediate),
                 '{}'::name[])::text[]              AS key_columns,
        coalesce((SELECT array_agg(a.attname ORDER BY k.ord)
                    FROM pg_index i

@@ -8,7 +8,9 @@
 -- key_position (the column's place in the key: the primary key, or when there is none the REPLICA
 -- IDENTITY USING INDEX index; null otherwise), not_null, order_sensitive (the same in every row: whether
 -- the table has a unique index or exclusion constraint besides that key, so that the order of its writes
--- matters: a source transaction may swap values that must stay unique).
+-- matters: a source transaction may swap values that must stay unique), write_rules (the same in every row:
+-- whether a rule on UPDATE or INSERT exists, enabled or not, which makes PostgreSQL refuse INSERT ... ON
+-- CONFLICT: src/backend/rewrite/rewriteHandler.c).
 -- The key is only an index that INSERT ... ON CONFLICT can use as its arbiter: valid, unique, immediate
 -- (PostgreSQL refuses a DEFERRABLE constraint there: "ON CONFLICT does not support deferrable unique
 -- constraints/exclusion constraints as arbiters", src/backend/optimizer/util/plancat.c) and without a
@@ -42,6 +44,7 @@ WITH RECURSIVE rel AS (
 SELECT r.relkind::text                             AS relkind,
        EXISTS (SELECT FROM pg_index i WHERE i.indrelid = r.oid AND (i.indisunique OR i.indisexclusion)
                   AND i.indexrelid NOT IN (SELECT indexrelid FROM key_index)) AS order_sensitive,
+       EXISTS (SELECT FROM pg_rewrite w WHERE w.ev_class = r.oid AND w.ev_type IN ('2', '3')) AS write_rules,
        c.attname                                   AS column_name,
        format_type(c.atttypid, c.atttypmod)        AS type_name,
        bt.typname                                  AS base_type,

@@ -229,8 +229,8 @@ abstract class TableWrite {
 
         @Override
         void write(Connection c) throws SQLException {
-            try (PreparedStatement update = c.prepareStatement(shape.updateOfRowSql());
-                 PreparedStatement insert = c.prepareStatement(shape.insertOfRowSql())) {
+            try (PreparedStatement update = c.prepareStatement(shape.updateSql());
+                 PreparedStatement insert = c.prepareStatement(shape.insertSql())) {
                 for (SourceRecordRef r : records) {
                     ChangeEvent e = r.event();
                     int i = 1;

@@ -24,9 +24,6 @@ record TargetTable(TableId id, Map<String, TargetColumn> columns, List<String> k
         this(id, columns, keyColumns, false, false, false);
     }
 
-    TargetTable(TableId id, Map<String, TargetColumn> columns, List<String> keyColumns, boolean partitioned) {
-        this(id, columns, keyColumns, partitioned, false, false);
-    }
 
     /**
      * The table as the target of an UPDATE, DELETE, TRUNCATE or a row lookup: {@code ONLY} for a plain table, so that a change

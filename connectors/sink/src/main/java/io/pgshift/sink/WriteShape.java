@@ -96,7 +96,7 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
 
     /** The old row's columns that identify it: every column the record's old image carries exactly. */
     private static List<String> matchColumns(TargetTable table, ChangeEvent event) {
-        if (event.key().isEmpty() && !table.columns().isEmpty()) {
+        if (event.key().isEmpty()) {
             throw new ApplyException("Table " + table.id() + " has no primary key, and the change carries no old row to find the row by."
                     + " Give the source table a primary key, or set REPLICA IDENTITY FULL on it, then restart the migration.", null);
         }
@@ -126,7 +126,7 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
     }
 
     String copySql() {
-        return "COPY " + table.id().quoted() + (columns.isEmpty() ? "" : " (" + columnList() + ")") + " FROM STDIN";
+        return "COPY " + table.id().quoted() + " (" + columnList() + ") FROM STDIN";
     }
 
     String upsertSql(int rows) {
@@ -150,12 +150,9 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
         String t = table.id().quoted();
         String only = table.onlyQuoted();
         return switch (kind) {
-            case COPY, INSERT -> columns.isEmpty() ? "INSERT INTO " + t + " DEFAULT VALUES" // a table without columns
-                    : "INSERT INTO " + t + " (" + columnList() + ") OVERRIDING SYSTEM VALUE VALUES ("
-                    + columns.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
+            case COPY, INSERT -> insertSql();
             case UPSERT -> upsertSql(1);
-            case UPDATE_OR_INSERT -> updateOfRowSql();
-            case UPDATE -> "UPDATE " + only + " SET " + assignments() + " WHERE " + keyPredicate();
+            case UPDATE, UPDATE_OR_INSERT -> updateSql();
             case DELETE -> "DELETE FROM " + only + " WHERE " + keyPredicate();
             case UPDATE_MATCHING -> "UPDATE " + only + " SET " + assignments() + " WHERE " + matchedRow(only);
             case DELETE_MATCHING -> "DELETE FROM " + only + " WHERE " + matchedRow(only);
@@ -173,16 +170,15 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
     }
 
     /**
-     * For {@link Kind#UPDATE_OR_INSERT}: the UPDATE of the row by its key, parameters the written columns then the key (every column
-     * is set, the key too, so the statement finds the row even when it writes nothing else); {@link #copySql}'s INSERT follows it
-     * when no row was updated ({@link #insertOfRowSql}).
+     * UPDATE of the row by its key, parameters the written columns then the key; for {@link Kind#UPDATE_OR_INSERT} every column is
+     * set, the key too, so it finds the row even when it changes nothing, and {@link #insertSql} follows when it found none.
      */
-    String updateOfRowSql() {
+    String updateSql() {
         return "UPDATE " + table.onlyQuoted() + " SET " + assignments() + " WHERE " + keyPredicate();
     }
 
-    /** For {@link Kind#UPDATE_OR_INSERT}: the INSERT of the row when its UPDATE found none, parameters the written columns. */
-    String insertOfRowSql() {
+    /** INSERT of one row, parameters the written columns; identity columns take the source's value. */
+    String insertSql() {
         return "INSERT INTO " + table.id().quoted() + " (" + columnList() + ") OVERRIDING SYSTEM VALUE VALUES ("
                 + columns.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
     }
@@ -200,9 +196,6 @@ record WriteShape(TargetTable table, Kind kind, List<String> columns, List<Strin
      * point) match too; NULL matches NULL.
      */
     private String matchPredicate() {
-        if (keyColumns.isEmpty()) {
-            return "true"; // a table without columns: any row is the row
-        }
         return keyColumns.stream().map(c -> {
             String type = table.column(c).typeName();
             return "((CAST(? AS " + type + ") IS NULL AND m." + Identifiers.quote(c) + " IS NULL) OR (m." + Identifiers.quote(c)

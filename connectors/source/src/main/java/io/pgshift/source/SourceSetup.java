@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
@@ -20,7 +19,6 @@ import io.pgshift.core.SqlResource;
 import io.pgshift.core.TableId;
 import io.pgshift.core.catalog.Catalog;
 import io.pgshift.core.catalog.TableInfo;
-import io.pgshift.core.change.DebeziumTypes;
 
 /**
  * Prepares a source database for capture: pgshift's fence table, and a publication holding exactly the
@@ -96,25 +94,6 @@ public final class SourceSetup {
                 LOG.info("Publication {} created for {} tables", publication, tables.size());
             }
         }
-    }
-
-    /**
-     * The root type OIDs (Debezium's {@code nativeType}) of the columns whose values Debezium does not carry exactly
-     * ({@link DebeziumTypes}); {@link FromSourceConverter} takes them over. From {@code column-types.sql}.
-     */
-    public static Set<Integer> inexactRootTypes(Connection connection) throws SQLException {
-        Set<Integer> oids = new TreeSet<>();
-        try (Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery(SqlResource.load("/io/pgshift/source/sql/column-types.sql"))) {
-            while (rs.next()) {
-                String kind = rs.getString("base_kind");
-                if (!DebeziumTypes.carriesExactly(rs.getString("base_type"), kind == null || kind.isEmpty() ? 'b' : kind.charAt(0),
-                        rs.getBoolean("is_array"))) {
-                    oids.add((int) rs.getLong("root_oid"));
-                }
-            }
-        }
-        return oids;
     }
 
     /** Whether the replication slot exists; a slot in use by another session is an error that names that session. */

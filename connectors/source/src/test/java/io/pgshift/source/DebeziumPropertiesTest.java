@@ -49,8 +49,8 @@ class DebeziumPropertiesTest {
                 io.pgshift.core.PgEndpoint.of("source", "127.0.0.1", 5432, "postgres", io.pgshift.core.Secret.of("pw")), "db",
                 io.pgshift.core.TableSelection.all(), "127.0.0.1:9092", java.util.Map.of(), 1, (short) 1, java.util.Map.of(), 0, true, LoadOptions.defaults(), true);
         java.util.Properties p = DebeziumProperties.build(config, List.of(
-                new io.pgshift.core.catalog.TableInfo(new TableId("public", "t"), false, 'd', List.of("id"), List.of(), 0),
-                new io.pgshift.core.catalog.TableInfo(new TableId("public", "u.v"), false, 'i', List.of(), List.of("a", "b"), 0)));
+                new io.pgshift.core.catalog.TableInfo(new TableId("public", "t"), false, 'd', List.of("id"), List.of(), 0, java.util.Map.of()),
+                new io.pgshift.core.catalog.TableInfo(new TableId("public", "u.v"), false, 'i', List.of(), List.of("a", "b"), 0, java.util.Map.of())));
         assertThat(p.stringPropertyNames()).containsAll(DebeziumProperties.OWNED);
         assertThat(DebeziumProperties.masked(p)).containsEntry("database.password", "******").containsEntry("slot.name", "pgshift_shop_db");
         assertThat(p.getProperty("message.key.columns")).isEqualTo("(?-i)pgshift\\.fence:id;(?-i)public\\.u\\.v:a,b");

@@ -12,6 +12,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 import io.pgshift.core.SqlResource;
 import io.pgshift.core.TableId;
@@ -45,17 +47,21 @@ public final class Catalog {
         return tables;
     }
 
-    /**
-     * The columns of each table as {@code "name" (type)}, by whether the change stream carries their values exactly
-     * ({@link DebeziumTypes}; generated columns are left out: the target computes them). One query for all.
-     */
-    private static Map<TableId, Map<Boolean, List<String>>> columnsByExactness(Connection connection, List<TableInfo> tables) throws SQLException {
+    /** One column of a selected table: its name and declared type, and its type after domains (Debezium's native type). */
+    private record ColumnType(TableId table, String name, String typeName, long baseOid, boolean carriedExactly) {
+        @Override
+        public String toString() {
+            return name + " (" + typeName + ")";
+        }
+    }
+
+    /** The non-generated columns of these tables (generated ones the target computes), from {@code table-column-types.sql}, one query. */
+    private static List<ColumnType> columnTypes(Connection connection, List<TableInfo> tables) throws SQLException {
         Map<String, TableId> byQuoted = new HashMap<>();
-        Map<TableId, Map<Boolean, List<String>>> columns = new HashMap<>();
         for (TableInfo t : tables) {
             byQuoted.put(t.id().quoted(), t.id());
-            columns.put(t.id(), Map.of(true, new ArrayList<>(), false, new ArrayList<>()));
         }
+        List<ColumnType> columns = new ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(SqlResource.load("table-column-types.sql"))) {
             ps.setArray(1, connection.createArrayOf("text", byQuoted.keySet().toArray()));
             try (ResultSet rs = ps.executeQuery()) {
@@ -65,14 +71,27 @@ public final class Catalog {
                     if (rs.getString("column_name") == null || (generated != null && !generated.isEmpty())) {
                         continue;
                     }
-                    boolean exact = DebeziumTypes.carriesExactly(rs.getString("base_type"),
-                            kind == null || kind.isEmpty() ? 'b' : kind.charAt(0), rs.getBoolean("is_array"));
-                    columns.get(byQuoted.get(rs.getString("relation"))).get(exact)
-                            .add(rs.getString("column_name") + " (" + rs.getString("type_name") + ")");
+                    columns.add(new ColumnType(byQuoted.get(rs.getString("relation")), rs.getString("column_name"), rs.getString("type_name"),
+                            rs.getLong("base_oid"), DebeziumTypes.carriesExactly(rs.getString("base_type"),
+                                    kind == null || kind.isEmpty() ? 'b' : kind.charAt(0), rs.getBoolean("is_array"))));
                 }
             }
         }
         return columns;
+    }
+
+    /**
+     * The native type OIDs (Debezium's {@code nativeType}: the type after domains) of the selected tables' columns whose values the
+     * change stream does not carry exactly ({@link DebeziumTypes}): the capture marks them to be read from the source.
+     */
+    public static Set<Integer> inexactNativeTypes(Connection connection, List<TableInfo> tables) throws SQLException {
+        Set<Integer> oids = new TreeSet<>();
+        for (ColumnType c : columnTypes(connection, tables)) {
+            if (!c.carriedExactly()) {
+                oids.add((int) c.baseOid());
+            }
+        }
+        return oids;
     }
 
     /**
@@ -86,15 +105,19 @@ public final class Catalog {
      */
     public static Map<TableId, String> notCarriedExactly(Connection connection, List<TableInfo> tables) throws SQLException {
         Map<TableId, String> problems = new LinkedHashMap<>();
-        Map<TableId, Map<Boolean, List<String>>> all = columnsByExactness(connection, tables);
+        Map<TableId, List<ColumnType>> byTable = new HashMap<>();
+        for (ColumnType c : columnTypes(connection, tables)) {
+            byTable.computeIfAbsent(c.table(), k -> new ArrayList<>()).add(c);
+        }
         for (TableInfo t : tables) {
-            Map<Boolean, List<String>> columns = all.get(t.id());
-            if (columns.get(true).isEmpty() && columns.get(false).isEmpty()) {
+            List<ColumnType> columns = byTable.getOrDefault(t.id(), List.of());
+            List<String> inexact = columns.stream().filter(c -> !c.carriedExactly()).map(ColumnType::toString).toList();
+            if (columns.isEmpty()) {
                 problems.put(t.id(), "no columns (or generated ones only): its inserts and deletes reach the change stream with nothing in"
                         + " them, and Debezium skips such changes");
             }
-            else if (t.keyColumns().isEmpty() && !columns.get(false).isEmpty()) {
-                problems.put(t.id(), "no key, and the change stream does not carry the values of " + String.join(", ", columns.get(false))
+            else if (t.keyColumns().isEmpty() && !inexact.isEmpty()) {
+                problems.put(t.id(), "no key, and the change stream does not carry the values of " + String.join(", ", inexact)
                         + " exactly: pgshift reads such values from the source by key");
             }
         }

@@ -27,11 +27,6 @@ public record TableInfo(TableId id, boolean partitioned, char replicaIdentity, L
         identityProblems = Collections.unmodifiableMap(new LinkedHashMap<>(identityProblems));
     }
 
-    public TableInfo(TableId id, boolean partitioned, char replicaIdentity, List<String> primaryKey, List<String> identityIndexColumns,
-                     long estimatedRows) {
-        this(id, partitioned, replicaIdentity, primaryKey, identityIndexColumns, estimatedRows, Map.of());
-    }
-
     public boolean hasPrimaryKey() {
         return !primaryKey.isEmpty();
     }

@@ -55,11 +55,9 @@ public final class DebeziumChangeParser {
             // has no key it can use (no primary key, or a DEFERRABLE one, which two rows may share inside a source transaction).
             Struct before = envelope.getStruct("before");
             if (before != null) {
-                Map<String, String> old = columns(before, floatsExact);
-                old.putAll(keyValues); // the key columns keep their place first, with the key's values
-                Map<String, String> ordered = new LinkedHashMap<>(keyValues);
-                ordered.putAll(old);
-                keyValues = ordered;
+                Map<String, String> withOldRow = new LinkedHashMap<>(keyValues); // the key columns first, with the key's values
+                columns(before, floatsExact).forEach(withOldRow::putIfAbsent);
+                keyValues = withOldRow;
             }
         }
         Long ts = envelope.schema().field("ts_ms") != null ? envelope.getInt64("ts_ms") : null;

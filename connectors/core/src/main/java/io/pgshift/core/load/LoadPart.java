@@ -141,8 +141,8 @@ public record LoadPart(Type type, String loadId, TableId table, List<String> col
         catch (JsonProcessingException e) {
             throw new IllegalArgumentException("header " + COLUMNS + " is not a JSON array of column names: " + e.getOriginalMessage());
         }
-        if (columns.stream().anyMatch(c -> c == null || c.isEmpty())) {
-            throw new IllegalArgumentException("header " + COLUMNS + " must not list an empty column name");
+        if (columns.isEmpty() || columns.stream().anyMatch(c -> c == null || c.isEmpty())) {
+            throw new IllegalArgumentException("header " + COLUMNS + " must list at least one column, and no empty name");
         }
         String formatName = text(header, FORMAT);
         Format format = switch (formatName) {
@@ -169,13 +169,13 @@ public record LoadPart(Type type, String loadId, TableId table, List<String> col
                 compression, bytes);
     }
 
-    /** {@code COPY table (columns) FROM STDIN ...} for this part; a table without columns (legal, and its rows count) has no list. */
+    /** {@code COPY table (columns) FROM STDIN ...} for this part. */
     public String copyFromSql() {
-        StringBuilder b = new StringBuilder("COPY ").append(table.quoted());
+        StringBuilder b = new StringBuilder("COPY ").append(table.quoted()).append(" (");
         for (int i = 0; i < columns.size(); i++) {
-            b.append(i == 0 ? " (" : ", ").append(io.pgshift.core.Identifiers.quote(columns.get(i)));
+            b.append(i == 0 ? "" : ", ").append(io.pgshift.core.Identifiers.quote(columns.get(i)));
         }
-        return b.append(columns.isEmpty() ? "" : ")").append(" FROM STDIN").append(format == Format.BINARY ? " (FORMAT binary)" : "").toString();
+        return b.append(") FROM STDIN").append(format == Format.BINARY ? " (FORMAT binary)" : "").toString();
     }
 
     private static int number(Function<String, byte[]> header, String name) {

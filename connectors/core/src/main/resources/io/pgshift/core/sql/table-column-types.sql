@@ -1,8 +1,10 @@
 -- table-column-types.sql: the columns of some tables with the type each resolves to after its domains;
 -- a table without columns has one row with a null column_name.
 -- Parameters (JDBC): a text[] of tables, each schema-qualified and quoted as regclass input ("schema"."table").
--- Columns: relation (the table as given), column_name, type_name (format_type), base_type (pg_type.typname),
---   base_kind (pg_type.typtype), is_array (typcategory 'A'), generated ('' or 's').
+-- Columns: relation (the table as given), column_name, type_name (format_type), base_oid (bigint: the type
+--   a domain resolves to, recursively; an array, also of a domain, is its own: what Debezium calls the
+--   column's native type), base_type (pg_type.typname), base_kind (pg_type.typtype), is_array (typcategory
+--   'A'), generated ('' or 's').
 -- Runnable in psql with ? replaced by ARRAY['"public"."t"'].
 WITH RECURSIVE rel AS (
     SELECT t AS relation, to_regclass(t)::oid AS oid FROM unnest(?::text[]) AS t WHERE to_regclass(t) IS NOT NULL
@@ -19,6 +21,7 @@ WITH RECURSIVE rel AS (
 SELECT r.relation,
        c.attname                            AS column_name,
        format_type(c.atttypid, c.atttypmod) AS type_name,
+       bt.oid::bigint                       AS base_oid,
        bt.typname                           AS base_type,
        bt.typtype::text                     AS base_kind,
        (bt.typcategory = 'A')               AS is_array,

@@ -73,6 +73,13 @@ final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         MigrationConfig cfg = MigrationConfigLoader.load(config);
+        java.util.Optional<io.pgshift.app.coordinator.CutoverReport> finished = Coordinator.finishInterruptedCutover(cfg);
+        if (finished.isPresent()) {
+            spec.commandLine().getOut().println(finished.get().summary());
+            spec.commandLine().getOut().println("Cutover completed: point the applications at the target.");
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
         if (!skipCheck && !checksAllowStart(cfg)) {
             return 3;
         }

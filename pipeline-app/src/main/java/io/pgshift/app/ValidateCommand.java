@@ -21,13 +21,14 @@ import io.pgshift.app.coordinator.Validation;
 import io.pgshift.core.control.ControlCommand;
 
 /**
- * {@code pgshift validate}: row counts and checksums of every table on both sides. With the migration running, the coordinator
- * does it (a table that differs is compared again after a proven catch-up); otherwise it compares directly. Exit 0 when every
- * table is equal, 1 when one differs.
+ * {@code pgshift validate}: every table compared in chunks on both sides ({@code Validation}). With the migration running, the
+ * coordinator does it (a chunk that differs is compared again after a proven catch-up); otherwise it compares directly. Exit 0 when
+ * every table is equal, 1 when one differs; per table and per differing range, with the keys of differing rows.
  */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = "Compare every selected table of source and target: row count and an md5 over every row, each computed by its own server."
-                + " While the migration runs, the coordinator does it between proven catch-ups.")
+        description = "Compare every selected table of source and target in chunks (ranges of its key): a row count and a checksum of every"
+                + " row per chunk, each computed by its own server; a differing chunk names its differing keys. While the migration runs, the"
+                + " coordinator does it and compares a differing chunk again after a proven catch-up.")
 final class ValidateCommand implements Callable<Integer> {
 
     @Spec
@@ -56,7 +57,7 @@ final class ValidateCommand implements Callable<Integer> {
         else {
             out.println("No running migration '" + cfg.name() + "' to ask: comparing source and target directly (changes still being written"
                     + " to the source may show as differences).");
-            Validation.Result direct = Validation.run(cfg, null, 1, timeout);
+            Validation.Result direct = Validation.direct(cfg);
             tables = new ObjectMapper().valueToTree(direct).path("tables");
         }
         printTables(out, tables);
@@ -109,12 +110,19 @@ final class ValidateCommand implements Callable<Integer> {
         if (tables == null || tables.isEmpty()) {
             return;
         }
-        out.printf("  %-14s %-36s %14s %14s  %s%n", "database", "table", "source rows", "target rows", "result");
+        out.printf("  %-14s %-36s %14s %8s  %s%n", "database", "table", "rows", "chunks", "result");
         for (JsonNode t : tables) {
             boolean equal = t.path("equal").asBoolean();
-            String target = t.path("targetRows").isNull() || t.path("targetRows").isMissingNode() ? "missing" : String.format("%,d", t.path("targetRows").asLong());
-            out.printf("  %-14s %-36s %,14d %14s  %s%n", t.path("database").asText(), t.path("table").asText(), t.path("sourceRows").asLong(), target,
-                    equal ? "equal (md5 " + t.path("sourceChecksum").asText().substring(0, 12) + "…)" : "DIFFERS");
+            out.printf("  %-14s %-36s %,14d %,8d  %s%n", t.path("database").asText(), t.path("table").asText(), t.path("rows").asLong(),
+                    t.path("chunks").asLong(), equal ? "equal (" + t.path("basis").asText() + ")" : "DIFFERS (" + t.path("basis").asText() + ")");
+            for (JsonNode d : t.path("differences")) {
+                String target = d.path("targetRows").isNull() || d.path("targetRows").isMissingNode() ? "no such table"
+                        : String.format("%,d rows", d.path("targetRows").asLong());
+                out.printf("      range %s: source %,d rows, target %s%n", d.path("range").asText(), d.path("sourceRows").asLong(), target);
+                for (JsonNode row : d.path("rows")) {
+                    out.printf("        key %s%n", row.asText());
+                }
+            }
         }
     }
 }

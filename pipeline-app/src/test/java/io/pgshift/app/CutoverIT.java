@@ -103,35 +103,68 @@ class CutoverIT {
         }
     }
 
+    /**
+     * Rows changed, deleted and added on the target behind pgshift's back: an online pass ('pgshift validate' runs one now) names table,
+     * range and keys, and the cutover fails on them; repaired, set aside with abort, the next cutover completes.
+     */
     @Test
-    void aTargetRowChangedBehindPgshiftsBackFailsValidationNamingTheTable() throws Exception {
+    void targetRowsChangedBehindPgshiftsBackAreNamedByValidateAndFailTheCutover() throws Exception {
         TestServers servers = TestServers.get();
-        Migration m = migration(servers, "tamper", "CREATE TABLE plain (id int PRIMARY KEY, note text)",
+        Migration m = migrationWith(servers, "tamper", "validation: { chunkRows: 1000 }", "CREATE TABLE plain (id int PRIMARY KEY, note text)",
                 "CREATE TABLE ledger (id bigserial PRIMARY KEY, amount numeric(12,2) NOT NULL)",
                 "INSERT INTO plain SELECT g, 'row ' || g FROM generate_series(1, 1000) g",
-                "INSERT INTO ledger (amount) SELECT g / 7.0 FROM generate_series(1, 2000) g");
+                "INSERT INTO ledger (amount) SELECT g / 7.0 FROM generate_series(1, 20000) g");
         String db = m.db();
         MigrationConfig config = m.config();
         try (Coordinator coordinator = startReady(config)) {
-            try (Connection t = servers.target().connect(db); Statement st = t.createStatement()) {
-                st.executeUpdate("UPDATE ledger SET amount = amount + 0.01 WHERE id = 1234");
-            }
+            target(servers, db, "UPDATE ledger SET amount = amount + 0.01 WHERE id = 1234", "DELETE FROM ledger WHERE id = 15000",
+                    "INSERT INTO plain VALUES (5000, 'only on the target')");
+            TestMigrations.CliRun validate = TestMigrations.cli("validate", "-c", m.file().toString());
+            assertThat(validate.exitCode()).as("validate; out:\n%s\nerr:\n%s", validate.out(), validate.err()).isEqualTo(1);
+            assertThat(validate.out()).contains("public.ledger", "public.plain", "DIFFERS", "(1234) values differ", "(15000) missing on the target",
+                    "(5000) only on the target", "range (id) >= (");
+
             JsonNode report = cutover(config, false);
             assertThat(report.path("result").asText()).isEqualTo("FAILED");
-            assertThat(report.path("reason").asText()).contains("validation failed", "1 of 2 tables differ", "public.ledger").doesNotContain("public.plain");
+            assertThat(report.path("reason").asText()).contains("validation failed", "2 of 2 tables differ", "public.ledger", "(1234) values differ",
+                    "(15000) missing on the target", "public.plain", "(5000) only on the target");
             await("phase FAILED").atMost(Duration.ofSeconds(10)).until(() -> coordinator.status().phase() == Phase.FAILED);
             assertThat(coordinator.status().reason()).contains("public.ledger");
             assertThat(coordinator.completion()).isNotDone();
 
-            // Repaired, set aside with abort, and cut over again: now it completes.
-            try (Connection t = servers.target().connect(db); Statement st = t.createStatement()) {
-                st.executeUpdate("UPDATE ledger SET amount = amount - 0.01 WHERE id = 1234");
-            }
+            // Repaired, set aside with abort, and cut over again: the chunks found differing are compared again, and now it completes.
+            target(servers, db, "UPDATE ledger SET amount = amount - 0.01 WHERE id = 1234", "INSERT INTO ledger (id, amount) VALUES (15000, 15000 / 7.0)",
+                    "DELETE FROM plain WHERE id = 5000");
             send(config, ControlCommand.create(config.name(), ControlCommand.Type.ABORT, false, false, 60));
             await("phase after abort").atMost(Duration.ofSeconds(20)).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
-            assertThat(cutover(config, false).path("result").asText()).isEqualTo("COMPLETED");
+            JsonNode second = cutover(config, false);
+            assertThat(second.path("result").asText()).as(second.toString()).isEqualTo("COMPLETED");
         }
         TestMigrations.assertTargetEqualsSource(servers, db);
+    }
+
+    /** With cutover.validation full, the cutover compares every chunk again: a row changed on the target after the online pass fails it. */
+    @Test
+    void fullValidationAtTheCutoverFindsATargetRowChangedAfterTheOnlinePass() throws Exception {
+        TestServers servers = TestServers.get();
+        Migration m = migrationWith(servers, "tamperfull", "validation: { chunkRows: 500 }\ncutover: { validation: full }",
+                "CREATE TABLE ledger (id bigserial PRIMARY KEY, amount numeric(12,2) NOT NULL)",
+                "INSERT INTO ledger (amount) SELECT g / 7.0 FROM generate_series(1, 5000) g");
+        try (Coordinator coordinator = startReady(m.config())) {
+            TestMigrations.CliRun validate = TestMigrations.cli("validate", "-c", m.file().toString());
+            assertThat(validate.exitCode()).as(validate.out()).isZero();
+            target(servers, m.db(), "UPDATE ledger SET amount = 0 WHERE id = 4321");
+            JsonNode report = cutover(m.config(), true);
+            assertThat(report.path("result").asText()).isEqualTo("FAILED");
+            assertThat(report.path("reason").asText()).contains("public.ledger", "(4321) values differ");
+            assertThat(report.path("validation").path("mode").asText()).isEqualTo("full");
+            assertThat(report.path("validation").path("cutoverChunks").asLong()).isEqualTo(10);
+            send(m.config(), ControlCommand.create(m.config().name(), ControlCommand.Type.ABORT, false, false, 60));
+            await("thawed").atMost(Duration.ofSeconds(20)).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
+        }
+        try (Connection c = servers.source().connect(m.db()); Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE ledger SET amount = amount WHERE id = 1"); // writable again after the abort
+        }
     }
 
     @Test
@@ -199,17 +232,31 @@ class CutoverIT {
         TestMigrations.assertTargetEqualsSource(servers, db);
     }
 
-    /** A database pair and a migration of it. */
-    private record Migration(String db, MigrationConfig config) {
+    /** A database pair and a migration of it (its YAML in {@code file}). */
+    private record Migration(String db, MigrationConfig config, Path file) {
     }
 
     /** A new database pair whose source runs these statements first, and a migration of it named after the prefix. */
     private static Migration migration(TestServers servers, String prefix, String... sourceSql) throws Exception {
+        return migrationWith(servers, prefix, "", sourceSql);
+    }
+
+    /** The same, with more YAML for the migration. */
+    private static Migration migrationWith(TestServers servers, String prefix, String moreYaml, String... sourceSql) throws Exception {
         String db = servers.newDatabasePair(prefix);
         source(servers, db, sourceSql);
-        MigrationConfig config = new MigrationConfigLoader(System::getenv).parse(TestMigrations.yaml(servers, prefix + "_" + db.replaceAll("[^a-z0-9]", ""),
-                db, servers.newFolder(prefix).resolve("work")), prefix);
-        return new Migration(db, config);
+        Path folder = servers.newFolder(prefix);
+        Path file = TestMigrations.configFile(folder, TestMigrations.yaml(servers, prefix + "_" + db.replaceAll("[^a-z0-9]", ""), db,
+                folder.resolve("work")) + moreYaml + "\n");
+        return new Migration(db, MigrationConfigLoader.load(file), file);
+    }
+
+    private static void target(TestServers servers, String db, String... sql) throws SQLException {
+        try (Connection c = servers.target().connect(db); Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
     }
 
     private static void source(TestServers servers, String db, String... sql) throws SQLException {

@@ -87,7 +87,11 @@ public final class ApplierStats {
         }
     }
 
+    /** Changed keys kept per table for validation by default ({@link ChangedRows}). */
+    public static final int DEFAULT_CHANGED_KEYS_PER_TABLE = 200_000;
+
     private final Map<TableId, TableStats> tables = new ConcurrentHashMap<>();
+    private final ChangedRows changedRows;
     private final LongAdder applied = new LongAdder();
     private final LongAdder skippedReplays = new LongAdder();
     private final AtomicLong lastAppliedAtMs = new AtomicLong();
@@ -132,6 +136,20 @@ public final class ApplierStats {
 
     void recordSkippedReplay() {
         skippedReplays.increment();
+    }
+
+    public ApplierStats() {
+        this(DEFAULT_CHANGED_KEYS_PER_TABLE);
+    }
+
+    /** @param changedKeysPerTable changed keys kept per table for validation ({@link ChangedRows}) */
+    public ApplierStats(int changedKeysPerTable) {
+        this.changedRows = new ChangedRows(changedKeysPerTable);
+    }
+
+    /** The rows changed by the appliers sharing these stats, by key ({@link ChangedRows}). */
+    public ChangedRows changedRows() {
+        return changedRows;
     }
 
     public Map<TableId, TableStats> tables() {

@@ -183,6 +183,8 @@ public final class ChangeApplier implements AutoCloseable {
                 for (ChangeEvent e : outcome.applied) {
                     stats.recordApplied(e.table(), e.op(), e.commitTimeMs(), e.endsTableLoad(), now);
                 }
+                // After the commit: a validation that read the target before this moment sees these rows as changed since.
+                stats.changedRows().record(outcome.applied);
                 for (SourceRecordRef part : outcome.loaded) {
                     stats.recordLoaded(part.load().table(), part.load().rows(), part.load().lastOfChunk(), part.load().chunks(), now);
                 }

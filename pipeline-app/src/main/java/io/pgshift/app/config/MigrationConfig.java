@@ -12,7 +12,8 @@ import io.pgshift.core.TableSelection;
 /** A validated {@code migration.yaml}, with typed accessors. Built by {@link MigrationConfigLoader}. */
 public record MigrationConfig(String name, PgEndpoint source, PgEndpoint target, List<DatabaseMapping> databases, TableSelection tables,
                               Kafka kafka, Path workDir, long heartbeatIntervalMs, int maxBatchRecords, int applyWorkers,
-                              Map<String, String> debezium, int longTransactionSeconds, Coordination coordination, Load load) {
+                              Map<String, String> debezium, int longTransactionSeconds, Coordination coordination, Load load,
+                              ValidationSettings validation) {
 
     /**
      * How the initial load runs.
@@ -31,6 +32,21 @@ public record MigrationConfig(String name, PgEndpoint source, PgEndpoint target,
      * @param httpPort 0 for any free port, -1 for no HTTP server
      */
     public record Coordination(String httpHost, int httpPort, int readyMaxPending, int statusIntervalMs) {
+    }
+
+    /**
+     * Validation in chunks.
+     *
+     * @param cutoverMode    "changed" (the rows changed since the online pass) or "full" (every chunk again) while frozen
+     * @param chunkRows      rows per chunk, about
+     * @param threads        chunks compared at once
+     * @param maxChangedRows a table is validated online again past this many changed rows; twice this many keys are kept at most
+     */
+    public record ValidationSettings(String cutoverMode, int chunkRows, int threads, int maxChangedRows) {
+
+        public boolean full() {
+            return "full".equals(cutoverMode);
+        }
     }
 
     /** One source database and the target database it goes to. */

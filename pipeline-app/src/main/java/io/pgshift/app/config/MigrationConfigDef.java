@@ -109,6 +109,25 @@ public final class MigrationConfigDef {
         add(ConfigKey.optional("cutover.readyMaxPending", INT, "1000", "The phase becomes READY_TO_CUTOVER once the full load is complete and"
                 + " fewer than this many changes wait in Kafka to be applied. A cutover is accepted in any phase after the full load; it"
                 + " always waits until nothing at all is pending.", "1000", range(0, 100_000_000)));
+        add(ConfigKey.optional("cutover.validation", STRING, "changed", "What the cutover validates while the source is frozen."
+                + " 'changed': the rows changed since their chunk was last found equal online (the online validation compares every chunk"
+                + " while changes stream), the chunks never found equal, and tables without a key that changed since; the downtime then grows"
+                + " with the changes of the last minutes, not with the data. 'full': every chunk of every table again, so the downtime grows with"
+                + " the data (about the time 'pgshift validate' takes, spread over validation.threads on each server).", "changed", v -> {
+                    if (!List.of("changed", "full").contains(v)) {
+                        throw new IllegalArgumentException("'" + v + "' is not a cutover validation; use changed or full");
+                    }
+                }));
+        add(ConfigKey.section("validation", OBJECT, "Validation in chunks: online while changes stream, on demand ('pgshift validate'), and at"
+                + " the cutover."));
+        add(ConfigKey.optional("validation.chunkRows", INT, "100000", "Rows per chunk (about): a table is split into ranges of its key, each"
+                + " compared as a row count and a checksum of every row on each server. A differing chunk is read into memory (keys and"
+                + " row hashes) to name its differing rows.", "100000", range(100, 10_000_000)));
+        add(ConfigKey.optional("validation.threads", INT, "2", "Chunks compared at once, each on one source and one target connection.",
+                "2", range(1, 64)));
+        add(ConfigKey.optional("validation.maxChangedRows", INT, "100000", "A table is validated online again once this many of its rows"
+                + " changed since its last pass; the applier keeps at most twice as many changed keys per table (about 150 bytes each), and"
+                + " past that the cutover compares the whole table again unless a newer pass ran.", "100000", range(1, 10_000_000)));
         add(ConfigKey.section("status", OBJECT, "The status topic pgshift.<name>.status."));
         add(ConfigKey.optional("status.publishIntervalMs", INT, "2000", "How often a status snapshot is published to the status topic (also"
                 + " on every phase change).", "2000", range(200, 600_000)));

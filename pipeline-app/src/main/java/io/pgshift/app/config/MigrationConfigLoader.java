@@ -115,7 +115,11 @@ public final class MigrationConfigLoader {
                 new MigrationConfig.Load((String) value(root, "load.method", "load.method"), (Integer) value(root, "load.readers", "load.readers"),
                         (Integer) value(root, "load.chunkMegabytes", "load.chunkMegabytes"),
                         (Integer) value(root, "load.slotWalWarnMegabytes", "load.slotWalWarnMegabytes"),
-                        (Integer) value(root, "load.indexJobs", "load.indexJobs")));
+                        (Integer) value(root, "load.indexJobs", "load.indexJobs")),
+                new MigrationConfig.ValidationSettings((String) value(root, "cutover.validation", "cutover.validation"),
+                        (Integer) value(root, "validation.chunkRows", "validation.chunkRows"),
+                        (Integer) value(root, "validation.threads", "validation.threads"),
+                        (Integer) value(root, "validation.maxChangedRows", "validation.maxChangedRows")));
     }
 
     private PgEndpoint endpoint(JsonNode root, String role) {

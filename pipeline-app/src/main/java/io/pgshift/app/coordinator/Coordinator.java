@@ -53,6 +53,8 @@ public final class Coordinator implements AutoCloseable {
     private final CompletableFuture<CutoverReport> completed = new CompletableFuture<>();
     private volatile MigrationStatus latest;
     private volatile Pipeline pipeline;
+    private volatile Validation validation;
+    private final CutoverJournal journal;
     private volatile StatusServer http;
     private volatile StatusTopic.Publisher publisher;
     private volatile KafkaConsumer<String, byte[]> control;
@@ -73,6 +75,7 @@ public final class Coordinator implements AutoCloseable {
         this.config = config;
         this.metrics = new MigrationMetrics(config.name());
         this.collector = new StatusCollector(config);
+        this.journal = new CutoverJournal(config.workDir());
         this.latest = status(Phase.INITIALIZING, null, List.of());
     }
 
@@ -94,6 +97,9 @@ public final class Coordinator implements AutoCloseable {
                 MigrationKafka.ensureTopics(admin, config);
             }
             c.publisher = new StatusTopic.Publisher(config, c.pipeline.bootstrapServers());
+            c.validation = new Validation(config, c.pipeline);
+            c.validation.startOnline();
+            c.resumeInterrupted();
             c.startControlListener();
             c.ticker.scheduleWithFixedDelay(c::tick, 0, 1000, TimeUnit.MILLISECONDS);
         }
@@ -102,6 +108,14 @@ public final class Coordinator implements AutoCloseable {
             throw e;
         }
         return c;
+    }
+
+    /**
+     * Completes a cutover that stopped in its finish step after the completion was recorded on the target (see
+     * {@code Cutover.finishInterrupted}); empty when there is none. Run before {@link #start}, which refuses a completed migration.
+     */
+    public static Optional<CutoverReport> finishInterruptedCutover(MigrationConfig config) throws SQLException {
+        return Cutover.finishInterrupted(config);
     }
 
     // ---------------------------------------------------------------------------------------------------------------- status
@@ -249,18 +263,61 @@ public final class Coordinator implements AutoCloseable {
         event("command-rejected", commandId, why, null);
     }
 
+    /**
+     * After a restart: a cutover the journal says was in progress is resumed while the source is still frozen (the applications are
+     * down and waiting), or set aside when the source is writable again ('pgshift unfreeze' ran, or it never froze); a cutover that
+     * failed with a frozen source is reported again, so that abort still thaws it.
+     */
+    private void resumeInterrupted() throws SQLException {
+        Optional<CutoverJournal.Entry> found = journal.read();
+        if (found.isEmpty()) {
+            return;
+        }
+        CutoverJournal.Entry j = found.get();
+        List<String> frozenNow = SourceFreeze.frozen(config.source(), config.databases().stream().map(MigrationConfig.DatabaseMapping::source).toList());
+        synchronized (this) {
+            seenCommandIds.add(j.commandId);
+            if ("failed".equals(j.step)) {
+                if (frozenNow.isEmpty()) {
+                    journal.clear();
+                    return;
+                }
+                leftFrozen = frozenNow;
+                cutoverFailure = "cutover " + j.commandId + " failed before pgshift restarted: " + j.reason;
+                LOG.warn("Cutover {} failed before this restart and left source databases {} read-only: {}", j.commandId, frozenNow, j.reason);
+                return;
+            }
+            if (!j.freezeSource || frozenNow.isEmpty()) {
+                LOG.warn("Cutover {} was interrupted at step '{}' when pgshift stopped; it is not resumed because the source is writable{}. Send"
+                        + " cutover again when ready.", j.commandId, j.step, j.freezeSource ? " again ('pgshift unfreeze' ran)" : " (it did not freeze)");
+                journal.clear();
+                return;
+            }
+            LOG.warn("Cutover {} was interrupted at step '{}' when pgshift stopped; source databases {} are still read-only: resuming it now",
+                    j.commandId, j.step, frozenNow);
+            ControlCommand command = new ControlCommand(config.name(), j.commandId, ControlCommand.Type.CUTOVER, j.freezeSource, j.cleanup,
+                    j.timeoutSeconds, Instant.now(), j.sentBy);
+            launchCutover(command, j);
+        }
+    }
+
     private synchronized void startCutover(ControlCommand command) {
         String refusal = refusalOfCutover();
         if (refusal != null) {
             reject(command.id(), "cutover " + command.id() + " refused: " + refusal);
             return;
         }
-        Cutover cutover = new Cutover(config, pipeline, command, step -> onStep(command, step));
+        launchCutover(command, null);
+    }
+
+    private synchronized void launchCutover(ControlCommand command, CutoverJournal.Entry resumed) {
+        leftFrozen = List.of();
+        Cutover cutover = new Cutover(config, pipeline, validation, journal, command, resumed, step -> onStep(command, step));
         running = cutover;
         cutoverFailure = null;
         cutoverView = new MigrationStatus.Cutover(command.id(), command.sentBy(), "accepted", Instant.now().toString(), false, null);
-        event("command-accepted", command.id(), "cutover " + command.id() + " accepted" + (command.freezeSource() ? " (the source will be frozen)" : ""),
-                null);
+        event("command-accepted", command.id(), "cutover " + command.id() + (resumed != null ? " resumed after a restart" : " accepted")
+                + (command.freezeSource() ? " (the source will be frozen)" : ""), null);
         runningFuture = commands.submit(() -> finishCutover(cutover, command, cutover.run()));
         tickSoon();
     }
@@ -301,6 +358,9 @@ public final class Coordinator implements AutoCloseable {
         if ("COMPLETED".equals(report.result)) {
             completed.complete(report);
         }
+        else {
+            validation.resume();
+        }
         // The new phase is in the status (and on the topic) before the report: whoever reads the report sees it.
         tickNow();
         publisher.publish("report", report);
@@ -329,6 +389,7 @@ public final class Coordinator implements AutoCloseable {
         }
         try {
             SourceFreeze.unfreeze(config.source(), thaw);
+            journal.clear();
             event("command-accepted", command.id(), "abort " + command.id() + ": the failed cutover is set aside" + (thaw.isEmpty() ? ""
                     : "; source databases " + thaw + " are writable again"), null);
         }
@@ -347,7 +408,7 @@ public final class Coordinator implements AutoCloseable {
         event("command-accepted", command.id(), "validate " + command.id() + " accepted", null);
         commands.submit(() -> {
             try {
-                Validation.Result result = Validation.run(config, pipeline, 3, Duration.ofSeconds(command.timeoutSeconds()));
+                Validation.Result result = validation.validateNow();
                 event("validation", command.id(), result.allEqual() ? "all " + result.tables().size() + " tables equal"
                         : "tables differ: " + result.describeDifferences(), result);
             }
@@ -408,6 +469,9 @@ public final class Coordinator implements AutoCloseable {
     public void close() {
         closing = true;
         commands.shutdownNow();
+        if (validation != null) {
+            validation.close();
+        }
         if (control != null) {
             control.wakeup();
         }

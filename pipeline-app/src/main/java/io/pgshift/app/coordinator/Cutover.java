@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
@@ -24,6 +25,11 @@ import io.pgshift.source.FencePoint;
  * Carries out one cutover command: (freeze the source) → fence and proven catch-up → sequences → validation → completed. Every step
  * is timed into the {@link CutoverReport}. Nothing is ever reported COMPLETED unless every step passed; a failure names what failed
  * and leaves the source as it is (frozen, if it was), an abort (interrupt) makes a source it froze writable again.
+ * <p>
+ * Every step is written to the {@link CutoverJournal} before it starts, so a crash at any moment leaves a record of the cutover: a
+ * restart resumes it while the source is still frozen ({@link Coordinator}), or completes it when the completion was already recorded
+ * in a target database ({@link #finishInterrupted}). Every step can run again: the freeze of a frozen database, the fence, setting
+ * sequences, validating, and restoring what the target does on its own are all idempotent.
  */
 final class Cutover {
 
@@ -31,20 +37,42 @@ final class Cutover {
 
     private final MigrationConfig config;
     private final Pipeline pipeline;
+    private final Validation validation;
+    private final CutoverJournal journal;
+    private final CutoverJournal.Entry entry;
     private final ControlCommand command;
     private final Consumer<String> onStep;
     private final CutoverReport report = new CutoverReport();
     private volatile List<String> frozen = List.of();
-    private long frozenAtNanos;
 
-    Cutover(MigrationConfig config, Pipeline pipeline, ControlCommand command, Consumer<String> onStep) {
+    /**
+     * @param resumed the journal of the interrupted cutover this one resumes (same command), or null for a new one
+     */
+    Cutover(MigrationConfig config, Pipeline pipeline, Validation validation, CutoverJournal journal, ControlCommand command,
+            CutoverJournal.Entry resumed, Consumer<String> onStep) {
         this.config = config;
         this.pipeline = pipeline;
+        this.validation = validation;
+        this.journal = journal;
         this.command = command;
         this.onStep = onStep;
         report.migration = config.name();
         report.commandId = command.id();
         report.requestedBy = command.sentBy();
+        if (resumed != null) {
+            entry = resumed;
+            report.frozenAt = resumed.frozenAt;
+            report.notes.add("Resumed after pgshift stopped during this cutover (at step " + resumed.step + "); every step ran again.");
+        }
+        else {
+            entry = new CutoverJournal.Entry();
+            entry.commandId = command.id();
+            entry.sentBy = command.sentBy();
+            entry.freezeSource = command.freezeSource();
+            entry.cleanup = command.cleanup();
+            entry.timeoutSeconds = command.timeoutSeconds();
+            entry.startedAt = Instant.now().toString();
+        }
     }
 
     /** Source databases this cutover froze (still frozen when it failed). */
@@ -57,15 +85,22 @@ final class Cutover {
         long start = System.nanoTime();
         report.startedAt = Instant.now().toString();
         Duration timeout = Duration.ofSeconds(command.timeoutSeconds());
+        // The online validation gives way at once: its connections and CPU are the cutover's now.
+        validation.pause();
         try {
             if (command.freezeSource()) {
                 step("freeze", () -> {
                     List<SourceFreeze.Frozen> done = SourceFreeze.freeze(config.source(), config.databases().stream()
                             .map(MigrationConfig.DatabaseMapping::source).toList());
                     frozen = done.stream().map(SourceFreeze.Frozen::database).toList();
-                    frozenAtNanos = System.nanoTime();
                     report.sourceFrozen = true;
-                    report.frozenAt = Instant.now().toString();
+                    if (report.frozenAt == null) {
+                        report.frozenAt = Instant.now().toString();
+                    }
+                    entry.frozen = frozen;
+                    entry.frozenAt = report.frozenAt;
+                    journal.write(entry);
+                    CrashPoints.reached("after-freeze");
                     return "source read-only; " + done.stream().mapToInt(SourceFreeze.Frozen::sessionsEnded).sum() + " sessions ended";
                 });
             }
@@ -76,6 +111,7 @@ final class Cutover {
             step("catch-up", () -> {
                 Map<String, FencePoint> fences = pipeline.awaitCaughtUp(timeout);
                 fences.forEach((db, f) -> report.fences.add(new CutoverReport.Fence(db, f.lsn().toString(), f.fenceId())));
+                CrashPoints.reached("after-catch-up");
                 return "every change up to the fence applied on every partition (pending 0)";
             });
             step("sequences", () -> {
@@ -90,17 +126,19 @@ final class Cutover {
                         }
                     }
                 }
+                CrashPoints.reached("after-sequences");
                 return report.sequences.size() + " sequences set from the source, none behind its column";
             });
             step("validation", () -> {
-                Validation.Result v = Validation.run(config, pipeline, report.sourceFrozen ? 1 : 3, timeout);
+                Validation.Result v = validation.atCutover(report.sourceFrozen, timeout, () -> CrashPoints.reached("during-validation"));
                 report.tables.addAll(v.tables());
-                report.validationRounds = v.rounds();
+                report.validation = CutoverReport.ValidationSummary.of(v);
                 if (!v.allEqual()) {
                     throw new CutoverFailed("validation failed: " + v.differing().size() + " of " + v.tables().size() + " tables differ between"
                             + " source and target: " + v.describeDifferences());
                 }
-                return v.tables().size() + " tables equal: row counts and md5 of every row";
+                return v.tables().size() + " tables equal (" + v.mode() + "): " + v.cutoverChunks() + " chunks and " + v.cutoverRows()
+                        + " changed rows compared now; " + v.onlineChunks() + " chunks (" + v.onlineRows() + " rows) validated online before";
             });
             step("finish", () -> {
                 // Nothing may reach the target once the applications write there.
@@ -115,11 +153,16 @@ final class Cutover {
                 if (restored > 0) {
                     report.notes.add(restored + " identity columns, triggers and rules turned off while applying were restored on the target.");
                 }
+                CrashPoints.reached("during-finish");
                 report.result = Phase.COMPLETED.name();
                 String fence = report.fences.isEmpty() ? null : report.fences.get(0).lsn();
+                String json = StatusTopic.pretty(report);
+                entry.report = json;
+                journal.write(entry);
                 for (MigrationConfig.DatabaseMapping db : config.databases()) {
-                    CompletedMigrations.record(config, db.target(), fence, StatusTopic.pretty(report));
+                    CompletedMigrations.record(config, db.target(), fence, json);
                 }
+                CrashPoints.reached("after-completion-record");
                 return "appliers stopped; completion recorded in pgshift.migrations on the target";
             });
         }
@@ -134,10 +177,19 @@ final class Cutover {
                     + " let applications write to it again, or fix the cause and send cutover again.");
         }
         long end = System.nanoTime();
-        report.finishedAt = Instant.now().toString();
+        Instant finished = Instant.now();
+        report.finishedAt = finished.toString();
         report.durationMs = (end - start) / 1_000_000;
         if (report.sourceFrozen && "COMPLETED".equals(report.result)) {
-            report.downtimeMs = (end - frozenAtNanos) / 1_000_000;
+            report.downtimeMs = Duration.between(Instant.parse(report.frozenAt), finished).toMillis();
+        }
+        if ("FAILED".equals(report.result) && !frozen.isEmpty()) {
+            entry.step = "failed";
+            entry.reason = report.reason;
+            journal.write(entry);
+        }
+        else {
+            journal.clear();
         }
         if ("COMPLETED".equals(report.result)) {
             pipeline.stopStreaming();
@@ -156,6 +208,66 @@ final class Cutover {
         return report;
     }
 
+    /**
+     * Completes a cutover that pgshift stopped during its finish step after recording the completion in a target database: every
+     * step before had passed (validation included), so what is left is restoring what the target does on its own and recording the
+     * completion where it is missing. Returns the report, or empty when the journal holds no such cutover (then the pipeline starts,
+     * and resumes any other interrupted cutover).
+     */
+    public static Optional<CutoverReport> finishInterrupted(MigrationConfig config) throws SQLException {
+        CutoverJournal journal = new CutoverJournal(config.workDir());
+        Optional<CutoverJournal.Entry> found = journal.read();
+        if (found.isEmpty() || !"finish".equals(found.get().step) || found.get().report == null) {
+            return Optional.empty();
+        }
+        CutoverJournal.Entry j = found.get();
+        List<String> recorded = new java.util.ArrayList<>();
+        for (MigrationConfig.DatabaseMapping db : config.databases()) {
+            if (CompletedMigrations.completedAt(config, db.target()).isPresent()) {
+                recorded.add(db.target());
+            }
+        }
+        if (recorded.isEmpty()) {
+            return Optional.empty();
+        }
+        CutoverReport report = new CutoverReport();
+        report.migration = config.name();
+        report.commandId = j.commandId;
+        report.requestedBy = j.sentBy;
+        report.startedAt = j.startedAt;
+        report.sourceFrozen = !j.frozen.isEmpty();
+        report.frozenAt = j.frozenAt;
+        int restored = 0;
+        for (MigrationConfig.DatabaseMapping db : config.databases()) {
+            try (Connection t = config.target().connect(db.target(), "pgshift-cutover")) {
+                restored += TargetNeutralization.restore(t).size();
+            }
+            if (!recorded.contains(db.target())) {
+                CompletedMigrations.record(config, db.target(), null, j.report);
+            }
+        }
+        Instant now = Instant.now();
+        report.result = Phase.COMPLETED.name();
+        report.finishedAt = now.toString();
+        report.durationMs = Duration.between(Instant.parse(j.startedAt), now).toMillis();
+        if (j.frozenAt != null) {
+            report.downtimeMs = Duration.between(Instant.parse(j.frozenAt), now).toMillis();
+        }
+        report.steps.add(new CutoverReport.Step("finish", now.toString(), 0, "completed after a restart: pgshift stopped during the finish step,"
+                + " after every earlier step had passed and the completion was recorded in " + recorded + "; " + restored
+                + " identity columns, triggers and rules restored on the target"));
+        report.notes.add("The report of the cutover as it stood when its finish step began is in pgshift.migrations on the target.");
+        if (report.sourceFrozen) {
+            report.notes.add("The source databases stay read-only, as the applications now use the target; 'pgshift unfreeze' makes them"
+                    + " writable again.");
+        }
+        report.notes.add("The replication slot(s) stay on the source and keep its WAL: run 'pgshift cleanup' once you no longer need them.");
+        Cutover.save(config, report);
+        journal.clear();
+        LOG.info("Cutover {} completed after a restart: it had stopped in its finish step", j.commandId);
+        return Optional.of(report);
+    }
+
     private interface StepBody {
         String run() throws Exception;
     }
@@ -165,6 +277,8 @@ final class Cutover {
             throw new InterruptedException();
         }
         onStep.accept(name);
+        entry.step = name;
+        journal.write(entry);
         String startedAt = Instant.now().toString();
         long t0 = System.nanoTime();
         try {
@@ -235,6 +349,10 @@ final class Cutover {
     }
 
     private void save() {
+        save(config, report);
+    }
+
+    private static void save(MigrationConfig config, CutoverReport report) {
         try {
             Path dir = config.workDir().resolve("reports");
             Files.createDirectories(dir);

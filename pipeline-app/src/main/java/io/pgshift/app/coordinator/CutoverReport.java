@@ -13,6 +13,18 @@ public final class CutoverReport {
     public record Step(String name, String startedAt, long durationMs, String outcome) {
     }
 
+    /**
+     * The validation's work: {@code mode} "changed" or "full" ({@code cutover.validation}); chunks and rows validated online before the
+     * cutover (by the passes the result rests on) and the time those took; chunks and changed rows compared at the cutover and its time.
+     */
+    public record ValidationSummary(String mode, long onlineChunks, long onlineRows, long onlineMs, long cutoverChunks, long cutoverChangedRows,
+                                    long cutoverMs) {
+
+        static ValidationSummary of(Validation.Result r) {
+            return new ValidationSummary(r.mode(), r.onlineChunks(), r.onlineRows(), r.onlineMs(), r.cutoverChunks(), r.cutoverRows(), r.durationMs());
+        }
+    }
+
     /** The fence of one source database: every change committed before {@code lsn} is in the target. */
     public record Fence(String database, String lsn, long fenceId) {
     }
@@ -38,8 +50,8 @@ public final class CutoverReport {
     /** Source sequences the target does not have (those of tables left out of the migration). */
     public final List<String> sequencesNotOnTarget = new ArrayList<>();
     public final List<Validation.TableResult> tables = new ArrayList<>();
-    /** Validation rounds used (more than one when the source was not frozen and a table had changes on their way). */
-    public int validationRounds;
+    /** What the validation compared online and at the cutover, and how long each took. */
+    public ValidationSummary validation;
     public final List<String> cleanup = new ArrayList<>();
     public final List<String> notes = new ArrayList<>();
     /** Where this report was saved. */
@@ -61,11 +73,19 @@ public final class CutoverReport {
         }
         long equal = tables.stream().filter(Validation.TableResult::equal).count();
         if (!tables.isEmpty()) {
-            b.append("  tables: ").append(equal).append(" of ").append(tables.size()).append(" equal (row count and md5 of every row)\n");
+            b.append("  tables: ").append(equal).append(" of ").append(tables.size()).append(" equal (row counts and checksums of every row, by chunk)\n");
         }
-        tables.stream().filter(t -> !t.equal()).forEach(t -> b.append("  DIFFERS: ").append(t.database()).append('.').append(t.table())
-                .append(" source ").append(t.sourceRows()).append(" rows, target ").append(t.targetRows() == null ? "missing" : t.targetRows() + " rows")
-                .append('\n'));
+        if (validation != null) {
+            b.append(String.format("  validation (%s): online %d chunks, %d rows in %d ms; at the cutover %d chunks and %d changed rows in %d ms%n",
+                    validation.mode(), validation.onlineChunks(), validation.onlineRows(), validation.onlineMs(), validation.cutoverChunks(),
+                    validation.cutoverChangedRows(), validation.cutoverMs()));
+        }
+        tables.stream().filter(t -> !t.equal()).forEach(t -> {
+            b.append("  DIFFERS: ").append(t.database()).append('.').append(t.table()).append(": ").append(t.basis()).append('\n');
+            t.differences().forEach(d -> b.append("    range ").append(d.range()).append(": source ").append(d.sourceRows()).append(" rows, target ")
+                    .append(d.targetRows() == null ? "has no such table" : d.targetRows() + " rows").append(d.rows().isEmpty() ? "" : "; rows " + d.rows())
+                    .append('\n'));
+        });
         if (!sequences.isEmpty()) {
             b.append("  sequences set: ").append(sequences.size()).append('\n');
         }

@@ -102,6 +102,32 @@ public final class SourceFreeze {
         }
     }
 
+    /**
+     * The databases among these that are frozen now: {@code default_transaction_read_only} is on for the database itself, for every
+     * role ({@code pg_db_role_setting} with {@code setrole = 0}).
+     */
+    public static List<String> frozen(PgEndpoint source, List<String> databases) throws SQLException {
+        List<String> frozen = new ArrayList<>();
+        if (databases.isEmpty()) {
+            return frozen;
+        }
+        // pg_db_role_setting is a shared catalog: any database of the server answers for all of them.
+        try (Connection c = source.connect(databases.get(0), "pgshift-freeze");
+             PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase"
+                     + " WHERE d.datname = ? AND s.setrole = 0 AND 'default_transaction_read_only=on' = ANY (s.setconfig))")) {
+            for (String db : databases) {
+                ps.setString(1, db);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        frozen.add(db);
+                    }
+                }
+            }
+        }
+        return frozen;
+    }
+
     /** Makes each database writable for new sessions again (sessions opened while frozen stay read-only until they reconnect). */
     public static void unfreeze(PgEndpoint source, List<String> databases) throws SQLException {
         for (String db : databases) {

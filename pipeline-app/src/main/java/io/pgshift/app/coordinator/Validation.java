@@ -1,39 +1,100 @@
 package io.pgshift.app.coordinator;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.pgshift.app.config.MigrationConfig;
 import io.pgshift.app.pipeline.Pipeline;
+import io.pgshift.core.TableId;
 import io.pgshift.core.catalog.Catalog;
 import io.pgshift.core.catalog.TableInfo;
-import io.pgshift.core.validation.TableComparator;
-import io.pgshift.core.validation.TableComparison;
+import io.pgshift.core.validation.ChunkChecksums;
+import io.pgshift.core.validation.ChunkChecksums.ChunkSum;
+import io.pgshift.core.validation.ChunkChecksums.KeyRange;
+import io.pgshift.core.validation.ChunkChecksums.RowDifference;
+import io.pgshift.core.validation.ChunkChecksums.TableShape;
+import io.pgshift.sink.ChangedRows;
 
 /**
- * Validates every selected table of every database: the same row count and the same md5 over the rows' text forms in key order,
- * each computed by its own server ({@link TableComparator}).
+ * Validates every selected table in chunks ({@link ChunkChecksums}: ranges of the key, each a row count and a checksum of every row
+ * on each server, in constant memory), online while changes stream, on demand, and at the cutover.
  * <p>
- * While the source is still written, a table may differ only because its newest changes are on their way. Then the tables that
- * differ are compared again after a proven catch-up (a fence through the pipeline), up to {@code rounds} times; a table that
- * differs every time is reported. With the source frozen one round is exact.
+ * <b>Online</b>: once the load is applied, every table is compared chunk by chunk while the source is written. Before a table's pass
+ * starts, the pass notes the applier's change sequence ({@link ChangedRows#now()}); both servers then read each chunk after that
+ * moment. A chunk that differs (its newest changes may be on their way) is compared again after a proven catch-up, up to three times;
+ * one that still differs is reported with the keys of its differing rows. A chunk found equal stays equal until a change reaches one
+ * of its rows: a change of the source after the pass's reads is applied to the target after them, and the applier records its key
+ * with a higher sequence number. So at the cutover, with the source frozen and every change applied, comparing the rows changed since
+ * the pass (by key, on both servers) proves the whole table equal. A table is passed again once {@code validation.maxChangedRows} of
+ * its rows changed, which keeps the cutover's work bounded by the changes of the last minutes, not by the data.
+ * <p>
+ * <b>At the cutover</b> ({@code cutover.validation}): {@code changed} compares the rows changed since each table's pass, the chunks
+ * never found equal, every chunk of a table whose changed keys are incomplete (a TRUNCATE, or more changed rows than are kept), and a
+ * table without a key whole if it changed; {@code full} compares every chunk again. The applier's changed keys live in this process:
+ * after a restart, tables are validated online again, and the cutover compares whatever was not.
+ * <p>
+ * This trusts the capture to deliver every change of the source, as the applier does; a change PostgreSQL does not publish (a
+ * TRUNCATE of one partition of a table published through its root) is found only by an online pass after it, or by {@code full}.
  */
-public final class Validation {
+public final class Validation implements AutoCloseable {
 
-    private Validation() {
+    private static final Logger LOG = LoggerFactory.getLogger(Validation.class);
+    /** Comparisons of a differing chunk at most while the source is written (with a proven catch-up before each again). */
+    private static final int ONLINE_ROUNDS = 3;
+    /** Differing rows named per chunk. */
+    private static final int NAMED_ROWS = 10;
+
+    /** One chunk that differs: its range, each side's row count, and the first differing rows by key. */
+    public record RangeDifference(String range, long sourceRows, Long targetRows, List<String> rows) {
     }
 
-    /** One table's two sides. */
-    public record TableResult(String database, String table, long sourceRows, String sourceChecksum, Long targetRows, String targetChecksum,
-                              boolean equal) {
+    /**
+     * One table's validation.
+     *
+     * @param rows                  rows counted on the source by the comparisons this result rests on
+     * @param chunks                chunks the table was split into
+     * @param basis                 what was compared when, in words
+     * @param onlineLsn             the source's WAL position when the online pass that holds began; null without one
+     * @param onlineAt              when that pass began
+     * @param chunksAtCutover       chunks compared while frozen (or in this on-demand run)
+     * @param rowsComparedAtCutover changed rows compared by key while frozen
+     */
+    public record TableResult(String database, String table, long rows, int chunks, boolean equal, String basis, String onlineLsn, String onlineAt,
+                              int chunksAtCutover, long rowsComparedAtCutover, List<RangeDifference> differences) {
     }
 
-    /** Every table's result, and whether the source was still being written. */
-    public record Result(List<TableResult> tables, boolean sourceQuiet, int rounds) {
+    /**
+     * Every table's result and the work it took.
+     *
+     * @param mode           "online", "on demand", "direct", "changed" or "full"
+     * @param onlineChunks   chunks compared online (passes this result rests on)
+     * @param onlineRows     rows those covered
+     * @param onlineMs       the time those passes took
+     * @param cutoverChunks  chunks compared in this run
+     * @param cutoverRows    changed rows compared by key in this run
+     * @param durationMs     this run's time
+     */
+    public record Result(String mode, List<TableResult> tables, long onlineChunks, long onlineRows, long onlineMs, long cutoverChunks, long cutoverRows,
+                         long durationMs) {
 
         public boolean allEqual() {
             return tables.stream().allMatch(TableResult::equal);
@@ -43,49 +104,532 @@ public final class Validation {
             return tables.stream().filter(t -> !t.equal()).map(t -> t.database() + ": " + t.table()).toList();
         }
 
-        /** For reports: what differs, and how, in one sentence per table. */
+        /** For reports: what differs, and where, in one sentence per table. */
         public String describeDifferences() {
-            return String.join("; ", tables.stream().filter(t -> !t.equal()).map(t -> t.database() + "." + t.table() + " (source " + t.sourceRows()
-                    + " rows md5 " + t.sourceChecksum() + ", target " + (t.targetRows() == null ? "has no such table" : t.targetRows() + " rows md5 "
-                    + t.targetChecksum()) + ")").toList());
+            return String.join("; ", tables.stream().filter(t -> !t.equal()).map(t -> t.database() + "." + t.table() + ": " + (t.differences().isEmpty()
+                    ? t.basis() : String.join(", ", t.differences().stream().map(d -> d.range() + " (source " + d.sourceRows() + " rows, target "
+                    + (d.targetRows() == null ? "has no such table" : d.targetRows() + " rows") + (d.rows().isEmpty() ? "" : "; rows " + d.rows())
+                    + ")").toList()))).toList());
+        }
+    }
+
+    /** What the last online pass of one table found. */
+    private static final class TableState {
+        final TableShape shape;
+        final String database;
+        List<KeyRange> chunks = List.of();
+        /** The change sequence before the pass read anything: every chunk not in {@code unequal} was equal after it. */
+        long passSeq = -1;
+        List<Integer> unequal = List.of();
+        List<RangeDifference> differences = List.of();
+        String lsn;
+        String at;
+        long rows;
+        long ms;
+        long lastTriedMs;
+
+        TableState(String database, TableShape shape) {
+            this.database = database;
+            this.shape = shape;
+        }
+
+        boolean validated() {
+            return passSeq >= 0 && unequal.isEmpty();
+        }
+    }
+
+    /** The cutover stopped the online passes for the moment: the pass in progress gives up at its next chunk. */
+    private static final class Preempted extends RuntimeException {
+        Preempted() {
+            super("preempted", null, false, false);
+        }
+    }
+
+    private final MigrationConfig config;
+    private final Pipeline pipeline;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, Map<TableId, TableState>> states = new LinkedHashMap<>();
+    private volatile boolean paused;
+    private volatile boolean closed;
+    private Thread online;
+
+    public Validation(MigrationConfig config, Pipeline pipeline) {
+        this.config = config;
+        this.pipeline = pipeline;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------- online
+
+    /** Starts the online passes once the load is applied. */
+    public void startOnline() {
+        online = new Thread(this::runOnline, "pgshift-validate-online");
+        online.setDaemon(true);
+        online.start();
+    }
+
+    private void runOnline() {
+        try {
+            pipeline.loaded().get();
+            while (!closed) {
+                if (!paused && lock.tryLock()) {
+                    try {
+                        passDue();
+                    }
+                    catch (Preempted e) {
+                        LOG.debug("Online validation gave way to the cutover");
+                    }
+                    catch (SQLException | TimeoutException | RuntimeException e) {
+                        if (!closed) {
+                            LOG.warn("Online validation failed, tried again in 30 s: {}", e.getMessage());
+                            Thread.sleep(30_000);
+                        }
+                    }
+                    finally {
+                        lock.unlock();
+                    }
+                }
+                Thread.sleep(1000);
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        catch (ExecutionException | java.util.concurrent.CancellationException e) {
+            LOG.debug("No online validation: the load did not complete");
+        }
+    }
+
+    /** Passes every table that is due: never passed, not found equal (every 30 s), or changed by more rows than are kept. */
+    private void passDue() throws SQLException, InterruptedException, TimeoutException {
+        for (Pipeline.Lane lane : pipeline.lanes()) {
+            MigrationConfig.DatabaseMapping db = lane.mapping();
+            Map<TableId, TableState> tables = tablesOf(db, lane.stats().changedRows());
+            try (Comparer comparer = new Comparer(config, db, config.validation().threads())) {
+                for (TableState state : tables.values()) {
+                    ChangedRows changed = lane.stats().changedRows();
+                    boolean due = state.passSeq < 0
+                            || !state.unequal.isEmpty() && System.currentTimeMillis() - state.lastTriedMs > 30_000
+                            || changed.keptKeys(state.shape.info().id()) > config.validation().maxChangedRows()
+                            || !state.shape.keyed() && changed.since(state.shape.info().id(), state.passSeq).changed()
+                            && System.currentTimeMillis() - state.lastTriedMs > 300_000;
+                    if (due && !closed) {
+                        pass(comparer, state, changed, ONLINE_ROUNDS);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The lane's tables, read from the source (and tracked in the applier's changed rows) the first time. */
+    private Map<TableId, TableState> tablesOf(MigrationConfig.DatabaseMapping db, ChangedRows changed) throws SQLException {
+        Map<TableId, TableState> tables = states.get(db.source());
+        if (tables != null) {
+            return tables;
+        }
+        tables = new LinkedHashMap<>();
+        try (Connection s = config.source().connect(db.source(), "pgshift-validate")) {
+            for (TableInfo t : Catalog.selectedTables(s, config.tables())) {
+                TableShape shape = ChunkChecksums.shape(s, t);
+                changed.track(t.id(), shape.keyColumns());
+                tables.put(t.id(), new TableState(db.source(), shape));
+            }
+        }
+        states.put(db.source(), tables);
+        return tables;
+    }
+
+    /**
+     * One pass of one table: every chunk compared, a differing one again after a catch-up (up to {@code rounds} times), the keys of
+     * differing rows named. The state holds the pass once it ends.
+     */
+    private void pass(Comparer comparer, TableState state, ChangedRows changed, int rounds) throws SQLException, InterruptedException,
+            TimeoutException {
+        long t0 = System.nanoTime();
+        long seq = changed.now();
+        String lsn = comparer.sourceLsn();
+        String at = Instant.now().toString();
+        List<KeyRange> chunks = comparer.plan(state.shape);
+        Map<Integer, Outcome> outcomes = new LinkedHashMap<>();
+        for (Outcome o : comparer.compare(state.shape, chunks, () -> paused)) {
+            outcomes.put(o.range().index(), o);
+        }
+        for (int round = 2; round <= rounds && outcomes.values().stream().anyMatch(o -> !o.equal()); round++) {
+            if (paused) {
+                throw new Preempted();
+            }
+            pipeline.awaitCaughtUp(Duration.ofMinutes(10));
+            List<KeyRange> again = outcomes.values().stream().filter(o -> !o.equal()).map(Outcome::range).toList();
+            for (Outcome o : comparer.compare(state.shape, again, () -> paused)) {
+                outcomes.put(o.range().index(), o);
+            }
+        }
+        state.lastTriedMs = System.currentTimeMillis();
+        state.chunks = chunks;
+        state.passSeq = seq;
+        state.lsn = lsn;
+        state.at = at;
+        state.unequal = outcomes.values().stream().filter(o -> !o.equal()).map(o -> o.range().index()).toList();
+        state.rows = outcomes.values().stream().mapToLong(o -> o.source().rows()).sum();
+        state.differences = comparer.name(state.shape, outcomes.values().stream().filter(o -> !o.equal()).toList());
+        state.ms = (System.nanoTime() - t0) / 1_000_000;
+        if (state.unequal.isEmpty()) {
+            changed.forget(state.shape.info().id(), seq);
+            LOG.info("Validated {}.{} online: {} chunks, {} rows equal as of source LSN {} ({} ms)", state.database, state.shape.info().id(),
+                    chunks.size(), state.rows, lsn, state.ms);
+        }
+        else {
+            LOG.warn("Online validation: {} of {} chunks of {}.{} differ after {} comparisons: {}", state.unequal.size(), chunks.size(), state.database,
+                    state.shape.info().id(), rounds, state.differences);
+        }
+    }
+
+    /** Stops the online passes (the one in progress gives up at its next chunk) until {@link #resume}. */
+    public void pause() {
+        paused = true;
+    }
+
+    public void resume() {
+        paused = false;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------ on demand
+
+    /**
+     * Passes every table now, as the online validation does (a differing chunk is compared again after a proven catch-up, up to three
+     * times), and reports every table; waits for an online pass in progress.
+     */
+    public Result validateNow() throws SQLException, InterruptedException, TimeoutException {
+        long t0 = System.nanoTime();
+        lock.lockInterruptibly();
+        try {
+            List<TableResult> results = new ArrayList<>();
+            long chunks = 0;
+            long rows = 0;
+            for (Pipeline.Lane lane : pipeline.lanes()) {
+                Map<TableId, TableState> tables = tablesOf(lane.mapping(), lane.stats().changedRows());
+                try (Comparer comparer = new Comparer(config, lane.mapping(), config.validation().threads())) {
+                    for (TableState state : tables.values()) {
+                        pass(comparer, state, lane.stats().changedRows(), ONLINE_ROUNDS);
+                        chunks += state.chunks.size();
+                        rows += state.rows;
+                        results.add(new TableResult(state.database, state.shape.info().id().toString(), state.rows, state.chunks.size(),
+                                state.validated(), state.validated() ? "every chunk equal as of source LSN " + state.lsn
+                                        : state.unequal.size() + " of " + state.chunks.size() + " chunks differ", state.lsn, state.at,
+                                state.chunks.size(), 0, state.differences));
+                    }
+                }
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            return new Result("on demand", results, chunks, rows, ms, chunks, 0, ms);
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** Without a running migration: every chunk of every table compared once, source and target as they are now. */
+    public static Result direct(MigrationConfig config) throws SQLException, InterruptedException {
+        long t0 = System.nanoTime();
+        List<TableResult> results = new ArrayList<>();
+        long chunks = 0;
+        for (MigrationConfig.DatabaseMapping db : config.databases()) {
+            try (Comparer comparer = new Comparer(config, db, config.validation().threads())) {
+                for (TableInfo t : comparer.selectedTables()) {
+                    TableShape shape = comparer.shape(t);
+                    List<KeyRange> ranges = comparer.plan(shape);
+                    List<Outcome> outcomes = comparer.compare(shape, ranges, () -> false);
+                    List<Outcome> differing = outcomes.stream().filter(o -> !o.equal()).toList();
+                    long n = outcomes.stream().mapToLong(o -> o.source().rows()).sum();
+                    chunks += ranges.size();
+                    results.add(new TableResult(db.source(), t.id().toString(), n, ranges.size(), differing.isEmpty(), differing.isEmpty()
+                            ? "every chunk equal" : differing.size() + " of " + ranges.size() + " chunks differ", null, Instant.now().toString(),
+                            ranges.size(), 0, comparer.name(shape, differing)));
+                }
+            }
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        return new Result("direct", results, 0, 0, 0, chunks, 0, ms);
+    }
+
+    // -------------------------------------------------------------------------------------------------------------- cutover
+
+    /**
+     * The cutover's validation, after a proven catch-up: per table, what {@code cutover.validation} asks (see the class comment). With
+     * a frozen source one round is exact; without, what differs is compared again after another catch-up, up to three rounds.
+     *
+     * @param afterTable called after each table (crash tests halt there)
+     */
+    public Result atCutover(boolean sourceFrozen, Duration catchUpTimeout, Runnable afterTable) throws SQLException, InterruptedException,
+            TimeoutException {
+        long t0 = System.nanoTime();
+        paused = true;
+        lock.lockInterruptibly();
+        try {
+            boolean full = config.validation().full();
+            int rounds = sourceFrozen ? 1 : ONLINE_ROUNDS;
+            List<TableResult> results = new ArrayList<>();
+            long onlineChunks = 0;
+            long onlineRows = 0;
+            long onlineMs = 0;
+            long cutoverChunks = 0;
+            long cutoverRows = 0;
+            for (Pipeline.Lane lane : pipeline.lanes()) {
+                ChangedRows changed = lane.stats().changedRows();
+                Map<TableId, TableState> tables = tablesOf(lane.mapping(), changed);
+                try (Comparer comparer = new Comparer(config, lane.mapping(), config.validation().threads())) {
+                    for (TableState state : tables.values()) {
+                        TableResult r = cutoverTable(comparer, state, changed, full, rounds, catchUpTimeout);
+                        results.add(r);
+                        cutoverChunks += r.chunksAtCutover();
+                        cutoverRows += r.rowsComparedAtCutover();
+                        if (r.onlineLsn() != null) {
+                            onlineChunks += state.chunks.size();
+                            onlineRows += state.rows;
+                            onlineMs += state.ms;
+                        }
+                        afterTable.run();
+                    }
+                }
+            }
+            return new Result(full ? "full" : "changed", results, onlineChunks, onlineRows, onlineMs, cutoverChunks, cutoverRows,
+                    (System.nanoTime() - t0) / 1_000_000);
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    private TableResult cutoverTable(Comparer comparer, TableState state, ChangedRows changed, boolean full, int rounds, Duration catchUpTimeout)
+            throws SQLException, InterruptedException, TimeoutException {
+        TableShape shape = state.shape;
+        ChangedRows.Since since = state.passSeq < 0 ? null : changed.since(shape.info().id(), state.passSeq);
+        List<KeyRange> ranges;
+        List<List<String>> keys = List.of();
+        String basis;
+        boolean online = false;
+        if (full || state.passSeq < 0) {
+            ranges = comparer.plan(shape);
+            basis = (full ? "cutover.validation full" : "not validated online") + ": every chunk compared at the cutover";
+        }
+        else if (!shape.keyed()) {
+            online = true;
+            ranges = since.changed() ? List.of(KeyRange.whole()) : List.of();
+            basis = since.changed() ? "no key: compared whole at the cutover (changed since its online pass)" : "online pass, unchanged since";
+        }
+        else if (!since.complete()) {
+            online = true;
+            ranges = comparer.plan(shape);
+            basis = "online pass, then more changed rows than are kept (or a TRUNCATE): every chunk compared at the cutover";
+        }
+        else {
+            online = true;
+            ranges = state.unequal.stream().map(i -> state.chunks.get(i)).toList();
+            keys = since.keys();
+            basis = "online pass, then the " + keys.size() + " rows changed since compared by key at the cutover"
+                    + (ranges.isEmpty() ? "" : ", and the " + ranges.size() + " chunks not found equal online compared again");
+        }
+        long rows = state.rows;
+        List<Outcome> outcomes = List.of();
+        ChunkChecksums.KeyComparison byKey = new ChunkChecksums.KeyComparison(0, 0, List.of());
+        for (int round = 1; round <= rounds; round++) {
+            if (round > 1) {
+                pipeline.awaitCaughtUp(catchUpTimeout);
+            }
+            outcomes = comparer.compare(shape, ranges, () -> false);
+            byKey = keys.isEmpty() ? byKey : comparer.compareKeys(shape, keys);
+            if (outcomes.stream().allMatch(Outcome::equal) && byKey.differing() == 0) {
+                break;
+            }
+        }
+        if (!online) {
+            rows = outcomes.stream().mapToLong(o -> o.source().rows()).sum();
+        }
+        List<RangeDifference> differences = new ArrayList<>(comparer.name(shape, outcomes.stream().filter(o -> !o.equal()).toList()));
+        if (byKey.differing() > 0) {
+            differences.add(new RangeDifference(byKey.differing() + " of the " + byKey.compared() + " rows changed since the online pass", 0, 0L,
+                    byKey.examples().stream().map(RowDifference::toString).toList()));
+        }
+        boolean equal = differences.isEmpty();
+        return new TableResult(state.database, shape.info().id().toString(), rows, online ? state.chunks.size() : ranges.size(), equal,
+                basis, online ? state.lsn : null, online ? state.at : null, ranges.size(), keys.size(), differences);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        paused = true;
+        if (online != null) {
+            online.interrupt();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------- comparer
+
+    /** One chunk on both servers; {@code target} null when the target has no such table. */
+    record Outcome(KeyRange range, ChunkSum source, ChunkSum target) {
+
+        boolean equal() {
+            return target != null && source.rows() == target.rows() && source.checksum().equals(target.checksum());
         }
     }
 
     /**
-     * @param pipeline the running pipeline, to prove a catch-up before comparing a differing table again; null for a single round
-     * @param rounds   comparisons of a differing table at most (1 when the source is frozen)
+     * Compares chunks of one database pair, {@code threads} at once on each server (a pool of connections per side; the two sides of a
+     * chunk are read at the same time).
      */
-    public static Result run(MigrationConfig config, Pipeline pipeline, int rounds, Duration catchUpTimeout)
-            throws SQLException, InterruptedException, TimeoutException {
-        List<TableResult> all = new ArrayList<>();
-        int used = 1;
-        for (MigrationConfig.DatabaseMapping db : config.databases()) {
-            try (Connection s = config.source().connect(db.source(), "pgshift-validate");
-                 Connection t = config.target().connect(db.target(), "pgshift-validate")) {
-                List<TableInfo> tables = Catalog.selectedTables(s, config.tables());
-                TableComparison comparison = TableComparator.compare(s, t, tables);
-                for (int round = 2; round <= rounds && pipeline != null && !comparison.allMatch(); round++) {
-                    pipeline.awaitCaughtUp(catchUpTimeout);
-                    List<io.pgshift.core.TableId> differing = comparison.mismatches().stream().map(m -> m.source().table()).toList();
-                    List<TableInfo> again = tables.stream().filter(ti -> differing.contains(ti.id())).toList();
-                    TableComparison retry = TableComparator.compare(s, t, again);
-                    comparison = merge(comparison, retry);
-                    used = Math.max(used, round);
+    private static final class Comparer implements AutoCloseable {
+
+        private final MigrationConfig.DatabaseMapping db;
+        private final BlockingQueue<Connection> sources;
+        private final BlockingQueue<Connection> targets;
+        private final List<Connection> all = new ArrayList<>();
+        private final ExecutorService pool;
+        private final long chunkRows;
+        private final io.pgshift.core.TableSelection selection;
+
+        Comparer(MigrationConfig config, MigrationConfig.DatabaseMapping db, int threads) throws SQLException {
+            this.db = db;
+            this.selection = config.tables();
+            this.chunkRows = config.validation().chunkRows();
+            this.sources = new ArrayBlockingQueue<>(threads);
+            this.targets = new ArrayBlockingQueue<>(threads);
+            this.pool = Executors.newFixedThreadPool(2 * threads, r -> {
+                Thread t = new Thread(r, "pgshift-validate-" + db.source());
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                for (int i = 0; i < threads; i++) {
+                    sources.add(open(config.source().connect(db.source(), "pgshift-validate")));
+                    targets.add(open(config.target().connect(db.target(), "pgshift-validate")));
                 }
-                for (TableComparison.Entry e : comparison.entries()) {
-                    all.add(new TableResult(db.source(), e.source().table().toString(), e.source().rowCount(), e.source().md5(),
-                            e.target() == null ? null : e.target().rowCount(), e.target() == null ? null : e.target().md5(), e.matches()));
+            }
+            catch (SQLException | RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        private Connection open(Connection c) throws SQLException {
+            all.add(c);
+            ChunkChecksums.prepareSession(c);
+            return c;
+        }
+
+        private interface Work<T> {
+            T run(Connection c) throws SQLException;
+        }
+
+        private <T> T with(BlockingQueue<Connection> side, Work<T> work) throws SQLException, InterruptedException {
+            Connection c = side.take();
+            try {
+                return work.run(c);
+            }
+            finally {
+                side.add(c);
+            }
+        }
+
+        List<TableInfo> selectedTables() throws SQLException, InterruptedException {
+            return with(sources, c -> Catalog.selectedTables(c, selection));
+        }
+
+        TableShape shape(TableInfo t) throws SQLException, InterruptedException {
+            return with(sources, c -> ChunkChecksums.shape(c, t));
+        }
+
+        String sourceLsn() throws SQLException, InterruptedException {
+            return with(sources, c -> {
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            });
+        }
+
+        List<KeyRange> plan(TableShape shape) throws SQLException, InterruptedException {
+            return with(sources, c -> ChunkChecksums.plan(c, shape, chunkRows));
+        }
+
+        List<Outcome> compare(TableShape shape, List<KeyRange> ranges, java.util.function.BooleanSupplier stop) throws SQLException,
+                InterruptedException {
+            if (ranges.isEmpty()) {
+                return List.of();
+            }
+            boolean onTarget = with(targets, c -> ChunkChecksums.exists(c, shape));
+            List<Future<ChunkSum>> s = new ArrayList<>();
+            List<Future<ChunkSum>> t = new ArrayList<>();
+            for (KeyRange range : ranges) {
+                s.add(pool.submit(() -> {
+                    if (stop.getAsBoolean()) {
+                        throw new Preempted();
+                    }
+                    return with(sources, c -> ChunkChecksums.checksum(c, shape, range));
+                }));
+                t.add(pool.submit(() -> {
+                    if (stop.getAsBoolean()) {
+                        throw new Preempted();
+                    }
+                    return onTarget ? with(targets, c -> ChunkChecksums.checksum(c, shape, range)) : null;
+                }));
+            }
+            List<Outcome> outcomes = new ArrayList<>();
+            try {
+                for (int i = 0; i < ranges.size(); i++) {
+                    outcomes.add(new Outcome(ranges.get(i), s.get(i).get(), t.get(i).get()));
+                }
+            }
+            catch (ExecutionException e) {
+                s.forEach(f -> f.cancel(false));
+                t.forEach(f -> f.cancel(false));
+                if (e.getCause() instanceof SQLException q) {
+                    throw new SQLException("Validating " + shape.info().id() + " in '" + db.source() + "': " + q.getMessage(), q.getSQLState(), q);
+                }
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException(e.getCause());
+            }
+            return outcomes;
+        }
+
+        /** The keys of the differing rows of each differing chunk. */
+        List<RangeDifference> name(TableShape shape, List<Outcome> differing) throws SQLException, InterruptedException {
+            List<RangeDifference> found = new ArrayList<>();
+            for (Outcome o : differing) {
+                List<String> rows = o.target() == null ? List.of() : with(sources, s -> with2(targets, t ->
+                        ChunkChecksums.differingRows(s, t, shape, o.range(), NAMED_ROWS))).stream().map(RowDifference::toString).toList();
+                found.add(new RangeDifference(o.range().describe(shape.keyColumns()), o.source().rows(), o.target() == null ? null : o.target().rows(),
+                        rows));
+            }
+            return found;
+        }
+
+        private <T> T with2(BlockingQueue<Connection> side, Work<T> work) throws SQLException {
+            try {
+                return with(side, work);
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted", e);
+            }
+        }
+
+        ChunkChecksums.KeyComparison compareKeys(TableShape shape, List<List<String>> keys) throws SQLException, InterruptedException {
+            return with(sources, s -> with2(targets, t -> ChunkChecksums.compareKeys(s, t, shape, keys, NAMED_ROWS)));
+        }
+
+        @Override
+        public void close() {
+            pool.shutdownNow();
+            for (Connection c : all) {
+                try {
+                    c.close();
+                }
+                catch (SQLException e) {
+                    LOG.debug("Closing a validation connection: {}", e.getMessage());
                 }
             }
         }
-        return new Result(all, rounds <= 1, used);
-    }
-
-    private static TableComparison merge(TableComparison first, TableComparison retry) {
-        List<TableComparison.Entry> merged = new ArrayList<>();
-        for (TableComparison.Entry e : first.entries()) {
-            merged.add(retry.entries().stream().filter(r -> r.source().table().equals(e.source().table())).findFirst().orElse(e));
-        }
-        return new TableComparison(merged);
     }
 }

@@ -1,7 +1,6 @@
 package io.pgshift.core.validation;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -9,9 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
-import io.pgshift.core.Identifiers;
 import io.pgshift.core.SqlResource;
 import io.pgshift.core.TableId;
 import io.pgshift.core.TableSelection;
@@ -19,9 +16,11 @@ import io.pgshift.core.catalog.Catalog;
 import io.pgshift.core.catalog.TableInfo;
 
 /**
- * Proves target == source: for every selected source table, the same row count and the same md5 over
- * its rows' text forms ({@code t::text}) ordered by primary key, computed by each server itself.
- * Each side runs in a REPEATABLE READ transaction, so a table's count and checksum agree.
+ * Proves target == source for whole tables: for every selected source table, the same row count and the same checksum over its
+ * rows' text forms ({@link ChunkChecksums}: the sum of every row's md5, so memory stays constant and nothing is sorted), computed
+ * by each server itself. Each side runs in a REPEATABLE READ transaction, so every table is read at one moment of that server.
+ * The migration's own validation works in chunks ({@code Validation} in the app); this whole-table form serves tests, benchmarks
+ * and the demo's summary.
  */
 public final class TableComparator {
 
@@ -49,20 +48,20 @@ public final class TableComparator {
             begin(target);
             // Both sides print each row with the source's columns in the source's order: a target table whose columns stand in
             // another order (an inheritance child re-created by pg_dump puts the inherited ones first) still holds the same rows.
-            Map<TableId, String> rows = new HashMap<>();
+            Map<TableId, ChunkChecksums.TableShape> shapes = new HashMap<>();
             for (TableInfo table : tables) {
-                rows.put(table.id(), rowExpression(source, table));
+                shapes.put(table.id(), ChunkChecksums.shape(source, table));
             }
             java.util.concurrent.Future<List<TableChecksum>> targetSide = other.submit(() -> {
                 List<TableChecksum> sums = new ArrayList<>();
                 for (TableInfo table : tables) {
-                    sums.add(tableExists(target, table) ? checksum(target, table, rows.get(table.id())) : null);
+                    sums.add(tableExists(target, table) ? checksum(target, shapes.get(table.id())) : null);
                 }
                 return sums;
             });
             List<TableChecksum> sourceSide = new ArrayList<>();
             for (TableInfo table : tables) {
-                sourceSide.add(checksum(source, table, rows.get(table.id())));
+                sourceSide.add(checksum(source, shapes.get(table.id())));
             }
             List<TableChecksum> targetSums = join(targetSide);
             List<TableComparison.Entry> entries = new ArrayList<>();
@@ -105,32 +104,10 @@ public final class TableComparator {
         }
     }
 
-    /** {@code ROW(t."a", t."b", ...)::text}: the table's columns in their order on this (the source) server. */
-    static String rowExpression(Connection source, TableInfo table) throws SQLException {
-        List<String> columns = new ArrayList<>();
-        try (PreparedStatement ps = source.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0"
-                + " AND NOT attisdropped ORDER BY attnum")) {
-            ps.setString(1, table.id().quoted());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    columns.add("t." + Identifiers.quote(rs.getString(1)));
-                }
-            }
-        }
-        return "ROW(" + String.join(", ", columns) + ")::text";
-    }
-
-    /** The table's row count and checksum, each row printed as {@code row} ({@link #rowExpression}). */
-    public static TableChecksum checksum(Connection connection, TableInfo table, String row) throws SQLException {
-        String orderBy = table.hasPrimaryKey()
-                ? table.keyColumns().stream().map(c -> "(t." + Identifiers.quote(c) + ")::text COLLATE \"C\"").collect(Collectors.joining(", "))
-                : "(" + row + ") COLLATE \"C\"";
-        String sql = SqlResource.load("table-checksum.sql").replace("{table}", (table.partitioned() ? "" : "ONLY ") + table.id().quoted())
-                .replace("{order_by}", orderBy).replace("{row}", row);
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return new TableChecksum(table.id(), rs.getLong(1), rs.getString(2));
-        }
+    /** The table's row count and checksum over every row ({@link ChunkChecksums}: constant memory, no sort). */
+    public static TableChecksum checksum(Connection connection, ChunkChecksums.TableShape shape) throws SQLException {
+        ChunkChecksums.ChunkSum sum = ChunkChecksums.checksum(connection, shape, ChunkChecksums.KeyRange.whole());
+        return new TableChecksum(shape.info().id(), sum.rows(), sum.checksum());
     }
 
     private static boolean tableExists(Connection connection, TableInfo table) throws SQLException {

@@ -9,14 +9,14 @@ public record TableComparison(List<Entry> entries) {
     public record Entry(TableChecksum source, TableChecksum target) {
 
         public boolean matches() {
-            return target != null && source.rowCount() == target.rowCount() && source.md5().equals(target.md5());
+            return target != null && source.rowCount() == target.rowCount() && source.checksum().equals(target.checksum());
         }
 
         @Override
         public String toString() {
             String t = target == null ? "missing on the target"
-                    : target.rowCount() + " rows, md5 " + target.md5();
-            return source.table() + ": source " + source.rowCount() + " rows, md5 " + source.md5() + "; target " + t
+                    : target.rowCount() + " rows, checksum " + target.checksum();
+            return source.table() + ": source " + source.rowCount() + " rows, checksum " + source.checksum() + "; target " + t
                     + (matches() ? " (equal)" : " (DIFFERENT)");
         }
     }

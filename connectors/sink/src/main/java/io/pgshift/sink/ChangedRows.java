@@ -1,0 +1,143 @@
+package io.pgshift.sink;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.pgshift.core.TableId;
+import io.pgshift.core.change.ChangeEvent;
+import io.pgshift.core.change.ChangeOp;
+
+/**
+ * The rows the applier changed in the target, by key, each with a sequence number taken after its transaction committed, so that a
+ * validation can ask "which rows changed since this moment": a chunk found equal on both servers stays equal until a change reaches a
+ * row of it, and a cutover needs to compare again only the rows changed since (with a frozen source that is exact). Thread-safe:
+ * every applier worker of a database records here, the validation reads.
+ * <p>
+ * Keys are kept only for the tables {@link #track tracked}, and at most {@code maxKeysPerTable} per table: past that (or on a
+ * TRUNCATE, or a key the record does not carry as text) the table's changed keys are <em>incomplete</em> until the validation
+ * {@link #forget forgets} up to a moment after it, and whoever relies on them must compare the whole table again.
+ */
+public final class ChangedRows {
+
+    /** What changed in one table since a moment. */
+    public record Since(boolean changed, boolean complete, List<List<String>> keys) {
+    }
+
+    private static final class TableChanges {
+        final List<String> keyColumns;
+        final Map<List<String>, Long> keys = new HashMap<>();
+        long lastChange = -1;
+        /** Keys are complete for changes after this sequence number (Long.MAX_VALUE: incomplete until the next forget). */
+        long completeAfter = -1;
+
+        TableChanges(List<String> keyColumns) {
+            this.keyColumns = keyColumns;
+        }
+    }
+
+    private final AtomicLong sequence = new AtomicLong();
+    private final int maxKeysPerTable;
+    private final Map<TableId, TableChanges> tables = new ConcurrentHashMap<>();
+    private final Map<TableId, Long> untrackedLastChange = new ConcurrentHashMap<>();
+
+    /** @param maxKeysPerTable keys kept per table at most (about 150 bytes of heap each) */
+    public ChangedRows(int maxKeysPerTable) {
+        this.maxKeysPerTable = maxKeysPerTable;
+    }
+
+    /** Keeps the keys of this table's changes from now on; {@code keyColumns} empty: only whether it changed. */
+    public void track(TableId table, List<String> keyColumns) {
+        tables.computeIfAbsent(table, t -> {
+            TableChanges c = new TableChanges(List.copyOf(keyColumns));
+            c.completeAfter = sequence.get();
+            return c;
+        });
+    }
+
+    /** The current sequence number: changes recorded from now on have a higher one. */
+    public long now() {
+        return sequence.get();
+    }
+
+    /** Records the applied changes; called after their target transaction committed. */
+    void record(List<ChangeEvent> applied) {
+        for (ChangeEvent e : applied) {
+            long seq = sequence.incrementAndGet();
+            TableChanges c = tables.get(e.table());
+            if (c == null) {
+                untrackedLastChange.put(e.table(), seq);
+                continue;
+            }
+            synchronized (c) {
+                c.lastChange = seq;
+                if (c.keyColumns.isEmpty() || c.completeAfter == Long.MAX_VALUE) {
+                    continue;
+                }
+                List<String> key = e.op() == ChangeOp.TRUNCATE ? null : keyOf(c.keyColumns, e.key());
+                if (key == null || c.keys.size() >= maxKeysPerTable && !c.keys.containsKey(key)) {
+                    c.keys.clear();
+                    c.completeAfter = Long.MAX_VALUE;
+                    continue;
+                }
+                c.keys.put(key, seq);
+            }
+        }
+    }
+
+    private static List<String> keyOf(List<String> columns, Map<String, String> key) {
+        List<String> values = new ArrayList<>(columns.size());
+        for (String column : columns) {
+            String v = key.get(column);
+            if (v == null || ChangeEvent.isFromSource(v) || ChangeEvent.isUnchanged(v)) {
+                return null;
+            }
+            values.add(v);
+        }
+        return values;
+    }
+
+    /** What changed in the table after sequence number {@code after}. */
+    public Since since(TableId table, long after) {
+        TableChanges c = tables.get(table);
+        if (c == null) {
+            return new Since(untrackedLastChange.getOrDefault(table, -1L) > after, false, List.of());
+        }
+        synchronized (c) {
+            boolean complete = !c.keyColumns.isEmpty() && c.completeAfter <= after;
+            List<List<String>> keys = complete ? c.keys.entrySet().stream().filter(e -> e.getValue() > after).map(Map.Entry::getKey).toList() : List.of();
+            return new Since(c.lastChange > after, complete, keys);
+        }
+    }
+
+    /** How many keys are kept for the table. */
+    public int keptKeys(TableId table) {
+        TableChanges c = tables.get(table);
+        if (c == null) {
+            return 0;
+        }
+        synchronized (c) {
+            return c.completeAfter == Long.MAX_VALUE ? Integer.MAX_VALUE : c.keys.size();
+        }
+    }
+
+    /**
+     * Drops the keys recorded at or before {@code upTo} (the table was found equal as of then); a table whose keys were incomplete
+     * keeps them from now on, complete for changes after now.
+     */
+    public void forget(TableId table, long upTo) {
+        TableChanges c = tables.get(table);
+        if (c == null) {
+            return;
+        }
+        synchronized (c) {
+            if (c.completeAfter == Long.MAX_VALUE) {
+                c.completeAfter = sequence.get();
+            }
+            c.keys.values().removeIf(seq -> seq <= upTo);
+        }
+    }
+}

@@ -59,11 +59,43 @@ public final class SourceSetup {
                     + ". Add a primary key (or a unique index on NOT NULL columns, and REPLICA IDENTITY USING INDEX) or a column, or leave them"
                     + " out with 'tables.exclude' and copy them during the cutover.");
         }
-        try (Statement st = connection.createStatement()) {
-            st.execute(SqlResource.load("/io/pgshift/source/sql/source-setup.sql"));
+        // Nothing is written when everything is in place: a restart must work while a cutover holds the source frozen
+        // (default_transaction_read_only), where CREATE ... IF NOT EXISTS fails before it looks. What must change is written in a
+        // READ WRITE transaction of pgshift's own, as fences are.
+        if (!fenceTableExists(connection)) {
+            writable(connection, st -> st.execute(SqlResource.load("/io/pgshift/source/sql/source-setup.sql")));
         }
         ensurePublication(connection, config.names().publicationName(config.database()), tables);
         return tables;
+    }
+
+    private interface Write {
+        void run(Statement st) throws SQLException;
+    }
+
+    /** Runs the statements in one READ WRITE transaction, whatever the database's default; restores autocommit. */
+    private static void writable(Connection connection, Write write) throws SQLException {
+        boolean auto = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        try (Statement st = connection.createStatement()) {
+            st.execute("SET TRANSACTION READ WRITE");
+            write.run(st);
+            connection.commit();
+        }
+        catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
+        }
+        finally {
+            connection.setAutoCommit(auto);
+        }
+    }
+
+    private static boolean fenceTableExists(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SELECT to_regclass('pgshift.fence') IS NOT NULL")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
     }
 
     private static void ensurePublication(Connection connection, String publication, List<TableInfo> tables) throws SQLException {
@@ -83,7 +115,11 @@ public final class SourceSetup {
                 exists = rs.next();
             }
         }
-        try (Statement st = connection.createStatement()) {
+        if (exists && publishedAsWanted(connection, publication, tables)) {
+            LOG.info("Publication {} holds the {} selected tables", publication, tables.size());
+            return;
+        }
+        writable(connection, st -> {
             if (exists) {
                 st.execute("ALTER PUBLICATION " + Identifiers.quote(publication) + " SET TABLE " + tableList);
                 LOG.info("Publication {} now holds {} tables", publication, tables.size());
@@ -93,7 +129,33 @@ public final class SourceSetup {
                         + " WITH (publish = 'insert, update, delete, truncate', publish_via_partition_root = true)");
                 LOG.info("Publication {} created for {} tables", publication, tables.size());
             }
+        });
+    }
+
+    /**
+     * Whether the publication already holds exactly the selected tables and the fence table, as pgshift adds them: the relations in
+     * {@code pg_publication_rel} (a partitioned table is one row there, its partitions are published through it; a table published
+     * ONLY has no rows for its children), and the publication's options.
+     */
+    private static boolean publishedAsWanted(Connection connection, String publication, List<TableInfo> tables) throws SQLException {
+        java.util.Set<TableId> wanted = new java.util.HashSet<>();
+        tables.forEach(t -> wanted.add(t.id()));
+        wanted.add(FENCE_TABLE);
+        java.util.Set<TableId> published = new java.util.HashSet<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT n.nspname, c.relname, p.pubviaroot AND p.pubinsert"
+                + " AND p.pubupdate AND p.pubdelete AND p.pubtruncate FROM pg_publication p JOIN pg_publication_rel r ON r.prpubid = p.oid"
+                + " JOIN pg_class c ON c.oid = r.prrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE p.pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (!rs.getBoolean(3)) {
+                        return false;
+                    }
+                    published.add(new TableId(rs.getString(1), rs.getString(2)));
+                }
+            }
         }
+        return published.equals(wanted);
     }
 
     /** Whether the replication slot exists; a slot in use by another session is an error that names that session. */

@@ -123,7 +123,7 @@ public final class Coordinator implements AutoCloseable {
     private void tick() {
         try {
             Pipeline p = pipeline;
-            List<MigrationStatus.Database> dbs = collector.databases(p);
+            List<MigrationStatus.Database> dbs = collector.databases(p, validation);
             Phase phase;
             String reason = null;
             synchronized (this) {
@@ -450,6 +450,11 @@ public final class Coordinator implements AutoCloseable {
     /** Completes with the report when a cutover completes. */
     public CompletableFuture<CutoverReport> completion() {
         return completed;
+    }
+
+    /** The validation of this migration: online passes, on demand, at the cutover. */
+    public Validation validation() {
+        return validation;
     }
 
     /** The HTTP port, or −1 without a server. */

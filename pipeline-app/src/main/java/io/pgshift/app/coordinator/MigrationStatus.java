@@ -33,8 +33,25 @@ public record MigrationStatus(String type, String migration, boolean running, Ph
      * @param loadState    queued, loading, completed, failed (or skipped without a load)
      * @param rowsExpected the planner's estimate of the source table's rows when the capture started; −1 when the table was never
      *                     analyzed
+     * @param validation   what the online validation found last; null before its first pass
      */
     public record Table(String table, String loadState, long rowsLoaded, long rowsExpected, Long loadDurationMs, long inserts, long updates,
-                        long deletes, long truncates, String lastChangeAt, long errors, String lastError) {
+                        long deletes, long truncates, String lastChangeAt, long errors, String lastError, TableValidation validation) {
+    }
+
+    /**
+     * The last online validation pass of one table.
+     *
+     * @param state           "equal" (every chunk), or "differs" (see {@code differences}; the pass compares again every 30 s)
+     * @param chunks          chunks the pass compared
+     * @param differingChunks chunks that still differed after three comparisons
+     * @param rows            rows the pass counted on the source
+     * @param sourceLsn       the source's WAL position when the pass began
+     * @param passedAt        when the pass began
+     * @param changedRowsSince rows the applier changed since (what a cutover compares by key); −1 when more than are kept
+     * @param differences     per differing chunk: its range and the first differing keys
+     */
+    public record TableValidation(String state, int chunks, int differingChunks, long rows, String sourceLsn, String passedAt, long changedRowsSince,
+                                  List<Validation.RangeDifference> differences) {
     }
 }

@@ -38,15 +38,16 @@ final class StatusCollector implements AutoCloseable {
         this.config = config;
     }
 
-    List<MigrationStatus.Database> databases(Pipeline pipeline) throws InterruptedException {
+    /** @param validation the online validation, for each table's last pass; null when none runs */
+    List<MigrationStatus.Database> databases(Pipeline pipeline, Validation validation) throws InterruptedException {
         List<MigrationStatus.Database> out = new ArrayList<>();
         for (Pipeline.Lane lane : pipeline.lanes()) {
-            out.add(database(pipeline, lane));
+            out.add(database(pipeline, lane, validation));
         }
         return out;
     }
 
-    private MigrationStatus.Database database(Pipeline pipeline, Pipeline.Lane lane) throws InterruptedException {
+    private MigrationStatus.Database database(Pipeline pipeline, Pipeline.Lane lane, Validation validation) throws InterruptedException {
         Map<TopicPartition, Long> ends = pipeline.endOffsets(lane.capture().allTopics());
         long pending = Pipeline.pending(lane, ends);
         String slot = config.names().slotName(lane.mapping().source());
@@ -90,7 +91,8 @@ final class StatusCollector implements AutoCloseable {
             rows += ts.snapshotRows();
             expected = expected < 0 || tableExpected < 0 ? -1 : expected + tableExpected;
             tables.add(new MigrationStatus.Table(info.id().toString(), state, ts.snapshotRows(), tableExpected, duration, ts.inserts(), ts.updates(),
-                    ts.deletes(), ts.truncates(), instant(ts.lastChangeAtMs()), ts.errors(), ts.lastError()));
+                    ts.deletes(), ts.truncates(), instant(ts.lastChangeAtMs()), ts.errors(), ts.lastError(),
+                    validation == null ? null : validation.view(lane, info.id())));
         }
         String loadState = noLoad ? "skipped" : loaded ? "completed" : failed ? "failed" : rows > 0 ? "loading" : "queued";
         Long loadDuration = loaded ? lane.loaded().join().toEpochMilli() - lane.startedAt().toEpochMilli()

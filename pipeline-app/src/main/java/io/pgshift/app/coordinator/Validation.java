@@ -117,15 +117,15 @@ public final class Validation implements AutoCloseable {
     private static final class TableState {
         final TableShape shape;
         final String database;
-        List<KeyRange> chunks = List.of();
+        volatile List<KeyRange> chunks = List.of();
         /** The change sequence before the pass read anything: every chunk not in {@code unequal} was equal after it. */
-        long passSeq = -1;
-        List<Integer> unequal = List.of();
-        List<RangeDifference> differences = List.of();
-        String lsn;
-        String at;
-        long rows;
-        long ms;
+        volatile long passSeq = -1;
+        volatile List<Integer> unequal = List.of();
+        volatile List<RangeDifference> differences = List.of();
+        volatile String lsn;
+        volatile String at;
+        volatile long rows;
+        volatile long ms;
         long lastTriedMs;
 
         TableState(String database, TableShape shape) {
@@ -148,7 +148,7 @@ public final class Validation implements AutoCloseable {
     private final MigrationConfig config;
     private final Pipeline pipeline;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Map<String, Map<TableId, TableState>> states = new LinkedHashMap<>();
+    private final Map<String, Map<TableId, TableState>> states = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean paused;
     private volatile boolean closed;
     private Thread online;
@@ -281,6 +281,18 @@ public final class Validation implements AutoCloseable {
             LOG.warn("Online validation: {} of {} chunks of {}.{} differ after {} comparisons: {}", state.unequal.size(), chunks.size(), state.database,
                     state.shape.info().id(), rounds, state.differences);
         }
+    }
+
+    /** What the last online pass of this table found, for the status; null before it. Reads without waiting for a pass in progress. */
+    public MigrationStatus.TableValidation view(Pipeline.Lane lane, TableId table) {
+        Map<TableId, TableState> tables = states.get(lane.mapping().source());
+        TableState state = tables == null ? null : tables.get(table);
+        if (state == null || state.passSeq < 0) {
+            return null;
+        }
+        int kept = lane.stats().changedRows().keptKeys(table);
+        return new MigrationStatus.TableValidation(state.unequal.isEmpty() ? "equal" : "differs", state.chunks.size(), state.unequal.size(), state.rows,
+                state.lsn, state.at, kept == Integer.MAX_VALUE ? -1 : kept, state.differences);
     }
 
     /** Stops the online passes (the one in progress gives up at its next chunk) until {@link #resume}. */

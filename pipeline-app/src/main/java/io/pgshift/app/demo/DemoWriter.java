@@ -12,7 +12,7 @@ import io.pgshift.core.PgEndpoint;
 import io.pgshift.testkit.SourceWriter;
 
 /** Keeps changing the demo's shop while it migrates: new orders with items, customers, updates, deletes. */
-final class DemoWriter extends SourceWriter {
+public final class DemoWriter extends SourceWriter {
 
     private PreparedStatement newOrder;
     private PreparedStatement newItem;
@@ -22,7 +22,7 @@ final class DemoWriter extends SourceWriter {
     private PreparedStatement deleteOrder;
     private PreparedStatement reprice;
 
-    DemoWriter(PgEndpoint source, String database) {
+    public DemoWriter(PgEndpoint source, String database) {
         super(source, database, 4);
     }
 

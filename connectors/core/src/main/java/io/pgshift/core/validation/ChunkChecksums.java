@@ -195,7 +195,9 @@ public final class ChunkChecksums {
     }
 
     private static List<List<String>> sampledBounds(Connection source, TableShape shape, long rows, long wanted) throws SQLException {
-        double percent = Math.min(100.0, 100.0 * wanted * SAMPLE_PER_CHUNK / Math.max(1, rows));
+        // SYSTEM samples whole pages: four times the keys wanted, and never under half a percent, so that a small or clustered table still
+        // yields enough of them.
+        double percent = Math.min(100.0, Math.max(0.5, 400.0 * wanted * SAMPLE_PER_CHUNK / Math.max(1, rows)));
         String keys = shape.keyColumns().stream().map(c -> "(t." + Identifiers.quote(c) + ")::text").collect(Collectors.joining(", "));
         String order = shape.keyColumns().stream().map(c -> "t." + Identifiers.quote(c)).collect(Collectors.joining(", "));
         List<List<String>> sample = new ArrayList<>();
@@ -282,8 +284,15 @@ public final class ChunkChecksums {
      */
     public static List<RowDifference> differingRows(Connection source, Connection target, TableShape shape, KeyRange range, int limit)
             throws SQLException {
+        List<RowDifference> found = shape.keyed() ? rowDifferences(source, target, shape, range, limit) : null;
+        return found == null ? List.of() : found;
+    }
+
+    /** As {@link #differingRows}, but null when the rows cannot be named (no key, or a chunk too large to read into memory). */
+    public static List<RowDifference> rowDifferences(Connection source, Connection target, TableShape shape, KeyRange range, int limit)
+            throws SQLException {
         if (!shape.keyed()) {
-            return List.of();
+            return null;
         }
         String keys = shape.keyColumns().stream().map(c -> "(t." + Identifiers.quote(c) + ")::text").collect(Collectors.joining(", "));
         String sql = "SELECT " + keys + ", md5(" + shape.row() + ") FROM " + shape.from() + " AS t WHERE " + predicate(shape, range);
@@ -297,7 +306,7 @@ public final class ChunkChecksums {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     if (sourceRows.size() >= MAX_ROWS_TO_NAME) {
-                        return List.of();
+                        return null;
                     }
                     sourceRows.put(key(rs, n), rs.getString(n + 1));
                 }

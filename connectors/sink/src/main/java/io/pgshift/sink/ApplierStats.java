@@ -87,8 +87,8 @@ public final class ApplierStats {
         }
     }
 
-    /** Changed keys kept per table for validation by default ({@link ChangedRows}). */
-    public static final int DEFAULT_CHANGED_KEYS_PER_TABLE = 200_000;
+    /** Changed keys kept for validation by default, all tables together ({@link ChangedRows}). */
+    public static final int DEFAULT_CHANGED_KEYS = 400_000;
 
     private final Map<TableId, TableStats> tables = new ConcurrentHashMap<>();
     private final ChangedRows changedRows;
@@ -139,12 +139,12 @@ public final class ApplierStats {
     }
 
     public ApplierStats() {
-        this(DEFAULT_CHANGED_KEYS_PER_TABLE);
+        this(DEFAULT_CHANGED_KEYS);
     }
 
-    /** @param changedKeysPerTable changed keys kept per table for validation ({@link ChangedRows}) */
-    public ApplierStats(int changedKeysPerTable) {
-        this.changedRows = new ChangedRows(changedKeysPerTable);
+    /** @param changedKeys changed keys kept for validation, all tables together ({@link ChangedRows}) */
+    public ApplierStats(int changedKeys) {
+        this.changedRows = new ChangedRows(changedKeys);
     }
 
     /** The rows changed by the appliers sharing these stats, by key ({@link ChangedRows}). */

@@ -17,9 +17,10 @@ import io.pgshift.core.change.ChangeOp;
  * row of it, and a cutover needs to compare again only the rows changed since (with a frozen source that is exact). Thread-safe:
  * every applier worker of a database records here, the validation reads.
  * <p>
- * Keys are kept only for the tables {@link #track tracked}, and at most {@code maxKeysPerTable} per table: past that (or on a
- * TRUNCATE, or a key the record does not carry as text) the table's changed keys are <em>incomplete</em> until the validation
- * {@link #forget forgets} up to a moment after it, and whoever relies on them must compare the whole table again.
+ * Keys are kept only for the tables {@link #track tracked}, and at most {@code maxKeys} in all (about 150 bytes of heap each): a
+ * table whose new key would pass that (or that was truncated, or whose key a record does not carry as text) has its changed keys
+ * <em>incomplete</em> until the validation {@link #forget forgets} up to a moment after it, and whoever relies on them must compare
+ * the whole table again.
  */
 public final class ChangedRows {
 
@@ -40,13 +41,14 @@ public final class ChangedRows {
     }
 
     private final AtomicLong sequence = new AtomicLong();
-    private final int maxKeysPerTable;
+    private final AtomicLong keptKeys = new AtomicLong();
+    private final int maxKeys;
     private final Map<TableId, TableChanges> tables = new ConcurrentHashMap<>();
     private final Map<TableId, Long> untrackedLastChange = new ConcurrentHashMap<>();
 
-    /** @param maxKeysPerTable keys kept per table at most (about 150 bytes of heap each) */
-    public ChangedRows(int maxKeysPerTable) {
-        this.maxKeysPerTable = maxKeysPerTable;
+    /** @param maxKeys keys kept at most, all tables together (about 150 bytes of heap each) */
+    public ChangedRows(int maxKeys) {
+        this.maxKeys = maxKeys;
     }
 
     /** Keeps the keys of this table's changes from now on; {@code keyColumns} empty: only whether it changed. */
@@ -78,12 +80,15 @@ public final class ChangedRows {
                     continue;
                 }
                 List<String> key = e.op() == ChangeOp.TRUNCATE ? null : keyOf(c.keyColumns, e.key());
-                if (key == null || c.keys.size() >= maxKeysPerTable && !c.keys.containsKey(key)) {
+                if (key == null || !c.keys.containsKey(key) && keptKeys.get() >= maxKeys) {
+                    keptKeys.addAndGet(-c.keys.size());
                     c.keys.clear();
                     c.completeAfter = Long.MAX_VALUE;
                     continue;
                 }
-                c.keys.put(key, seq);
+                if (c.keys.put(key, seq) == null) {
+                    keptKeys.incrementAndGet();
+                }
             }
         }
     }
@@ -137,7 +142,9 @@ public final class ChangedRows {
             if (c.completeAfter == Long.MAX_VALUE) {
                 c.completeAfter = sequence.get();
             }
+            int before = c.keys.size();
             c.keys.values().removeIf(seq -> seq <= upTo);
+            keptKeys.addAndGet(c.keys.size() - before);
         }
     }
 }

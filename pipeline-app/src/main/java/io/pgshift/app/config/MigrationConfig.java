@@ -40,7 +40,7 @@ public record MigrationConfig(String name, PgEndpoint source, PgEndpoint target,
      * @param cutoverMode    "changed" (the rows changed since the online pass) or "full" (every chunk again) while frozen
      * @param chunkRows      rows per chunk, about
      * @param threads        chunks compared at once
-     * @param maxChangedRows a table is validated online again past this many changed rows; twice this many keys are kept at most
+     * @param maxChangedRows a table is validated online again past this many changed rows; four times this many keys are kept at most
      */
     public record ValidationSettings(String cutoverMode, int chunkRows, int threads, int maxChangedRows) {
 

@@ -160,7 +160,7 @@ public final class Pipeline implements AutoCloseable {
             neutralizeTarget(db, capture);
         }
         capture.start();
-        ApplierStats stats = new ApplierStats(2 * config.validation().maxChangedRows());
+        ApplierStats stats = new ApplierStats(4 * config.validation().maxChangedRows());
         ApplierConfig ac = new ApplierConfig(config.target(), db.target(), capture.allTopics(),
                 config.names().applierGroup(db.target()), bootstrap, config.kafka().properties(), config.maxBatchRecords(),
                 config.source(), db.source(), config.applyWorkers());

@@ -108,6 +108,12 @@ public final class CutoverCommand implements Callable<Integer> {
         if (r.hasNonNull("downtimeMs")) {
             out.printf("  downtime (source frozen -> completed): %.3f s%n", r.get("downtimeMs").asLong() / 1000.0);
         }
+        JsonNode v = r.path("validation");
+        if (v.isObject()) {
+            out.printf("  validation (%s): online %,d chunks (%,d rows) in %.1f s; at the cutover %,d chunks and %,d changed rows in %.3f s%n",
+                    v.path("mode").asText(), v.path("onlineChunks").asLong(), v.path("onlineRows").asLong(), v.path("onlineMs").asLong() / 1000.0,
+                    v.path("cutoverChunks").asLong(), v.path("cutoverChangedRows").asLong(), v.path("cutoverMs").asLong() / 1000.0);
+        }
         ValidateCommand.printTables(out, r.path("tables"));
         out.println("  sequences set: " + r.path("sequences").size() + (r.path("sequencesNotOnTarget").size() > 0
                 ? " (not on the target, left alone: " + r.path("sequencesNotOnTarget") + ")" : ""));

@@ -64,6 +64,8 @@ public final class Validation implements AutoCloseable {
     private static final int NAMED_ROWS = 10;
     /** A differing chunk is settled when fewer rows than this differ, each changed since its pass began. */
     private static final int SETTLE_LIMIT = 10_000;
+    /** How often the rows changed since a table's moment are compared by key online ({@link #sweep}). */
+    private static final long SWEEP_EVERY_MS = 5_000;
 
     /** One chunk that differs: its range, each side's row count, and the first differing rows by key. */
     public record RangeDifference(String range, long sourceRows, Long targetRows, List<String> rows) {
@@ -129,6 +131,7 @@ public final class Validation implements AutoCloseable {
         volatile long rows;
         volatile long ms;
         long lastTriedMs;
+        long lastSweptMs;
 
         TableState(String database, TableShape shape) {
             this.database = database;
@@ -205,17 +208,28 @@ public final class Validation implements AutoCloseable {
     private void passDue() throws SQLException, InterruptedException, TimeoutException {
         for (Pipeline.Lane lane : pipeline.lanes()) {
             MigrationConfig.DatabaseMapping db = lane.mapping();
-            Map<TableId, TableState> tables = tablesOf(db, lane.stats().changedRows());
+            ChangedRows changed = lane.stats().changedRows();
+            Map<TableId, TableState> tables = tablesOf(db, changed);
+            long now = System.currentTimeMillis();
+            List<TableState> due = tables.values().stream().filter(state -> state.passSeq < 0
+                    || !state.unequal.isEmpty() && now - state.lastTriedMs > 30_000
+                    || changed.keptKeys(state.shape.info().id()) > config.validation().maxChangedRows()
+                    || !state.shape.keyed() && changed.since(state.shape.info().id(), state.passSeq).changed() && now - state.lastTriedMs > 300_000)
+                    .toList();
+            List<TableState> sweep = tables.values().stream().filter(state -> !due.contains(state) && state.validated() && state.shape.keyed()
+                    && changed.keptKeys(state.shape.info().id()) > 0 && now - state.lastSweptMs > SWEEP_EVERY_MS).toList();
+            if (due.isEmpty() && sweep.isEmpty()) {
+                continue;
+            }
             try (Comparer comparer = new Comparer(config, db, config.validation().threads())) {
-                for (TableState state : tables.values()) {
-                    ChangedRows changed = lane.stats().changedRows();
-                    boolean due = state.passSeq < 0
-                            || !state.unequal.isEmpty() && System.currentTimeMillis() - state.lastTriedMs > 30_000
-                            || changed.keptKeys(state.shape.info().id()) > config.validation().maxChangedRows()
-                            || !state.shape.keyed() && changed.since(state.shape.info().id(), state.passSeq).changed()
-                            && System.currentTimeMillis() - state.lastTriedMs > 300_000;
-                    if (due && !closed) {
+                for (TableState state : due) {
+                    if (!closed) {
                         pass(comparer, state, changed, ONLINE_ROUNDS);
+                    }
+                }
+                for (TableState state : sweep) {
+                    if (!closed && !paused) {
+                        sweep(comparer, state, changed);
                     }
                 }
             }
@@ -311,6 +325,35 @@ public final class Validation implements AutoCloseable {
         int kept = lane.stats().changedRows().keptKeys(table);
         return new MigrationStatus.TableValidation(state.unequal.isEmpty() ? "equal" : "differs", state.chunks.size(), state.unequal.size(), state.rows,
                 state.lsn, state.at, kept == Integer.MAX_VALUE ? -1 : kept, state.differences);
+    }
+
+    /**
+     * Compares, by key on both servers, the rows of a validated table changed since its pass (or its last sweep) began, and when every
+     * one is equal (or differs only because it changed again since this sweep began) moves the table's moment forward to this sweep's:
+     * each row was equal after the sweep noted the change sequence, so the argument of the class comment holds from there. This keeps
+     * what a cutover compares to the changes of the last seconds, however long a pass of the table takes.
+     */
+    private void sweep(Comparer comparer, TableState state, ChangedRows changed) throws SQLException, InterruptedException {
+        TableId id = state.shape.info().id();
+        long seq = changed.now();
+        ChangedRows.Since since = changed.since(id, state.passSeq);
+        state.lastSweptMs = System.currentTimeMillis();
+        if (!since.complete() || since.keys().isEmpty()) {
+            return;
+        }
+        ChunkChecksums.KeyComparison byKey = comparer.compareKeys(state.shape, since.keys(), SETTLE_LIMIT);
+        if (byKey.differing() >= SETTLE_LIMIT) {
+            return;
+        }
+        ChangedRows.Since again = changed.since(id, seq);
+        if (byKey.differing() > 0 && !(again.complete()
+                && new java.util.HashSet<>(again.keys()).containsAll(byKey.examples().stream().map(RowDifference::key).toList()))) {
+            LOG.debug("Sweep of {}: {} of {} changed rows differ; the next sweep compares them again", id, byKey.differing(), byKey.compared());
+            return;
+        }
+        state.passSeq = seq;
+        changed.forget(id, seq);
+        LOG.debug("Sweep of {}.{}: the {} rows changed since its last moment are equal", state.database, id, byKey.compared());
     }
 
     /** Stops the online passes (the one in progress gives up at its next chunk) until {@link #resume}. */
@@ -650,7 +693,11 @@ public final class Validation implements AutoCloseable {
         }
 
         ChunkChecksums.KeyComparison compareKeys(TableShape shape, List<List<String>> keys) throws SQLException, InterruptedException {
-            return with(sources, s -> with2(targets, t -> ChunkChecksums.compareKeys(s, t, shape, keys, NAMED_ROWS)));
+            return compareKeys(shape, keys, NAMED_ROWS);
+        }
+
+        ChunkChecksums.KeyComparison compareKeys(TableShape shape, List<List<String>> keys, int limit) throws SQLException, InterruptedException {
+            return with(sources, s -> with2(targets, t -> ChunkChecksums.compareKeys(s, t, shape, keys, limit)));
         }
 
         @Override

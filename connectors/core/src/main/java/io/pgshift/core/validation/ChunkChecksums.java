@@ -102,13 +102,15 @@ public final class ChunkChecksums {
     }
 
     /**
-     * Sets the session up for validation: autocommit (each statement reads its own snapshot) and the text format rows are printed
-     * in, identical on both servers.
+     * Sets the session up for validation: autocommit (each statement reads its own snapshot), the text format rows are printed in,
+     * identical on both servers, and no parallel workers (chunks are compared {@code validation.threads} at a time already; a chunk's
+     * index range scan with two workers each made a 2-core server run three times as many processes as it has cores).
      */
     public static void prepareSession(Connection c) throws SQLException {
         c.setAutoCommit(true);
         try (Statement st = c.createStatement()) {
             st.execute(SqlResource.load("session-text-format.sql").replace("SET LOCAL", "SET"));
+            st.execute("SET max_parallel_workers_per_gather = 0");
         }
     }
 

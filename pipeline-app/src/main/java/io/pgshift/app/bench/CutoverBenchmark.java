@@ -120,8 +120,14 @@ public final class CutoverBenchmark {
         return result;
     }
 
-    /** The demo's schema with every generate_series(1, n) of its data multiplied by the scale. */
+    /**
+     * The demo's schema with every generate_series(1, n) of its data multiplied by the scale; above scale 1 the orders' totals are
+     * left at 0 (summing the items into every order took half of the data's generation at scale 100, and the cutover does not care).
+     */
     static String scaled(String sql, int scale) {
+        if (scale > 1) {
+            sql = sql.replaceAll("(?m)^UPDATE orders o SET total = .*$", "");
+        }
         Matcher m = SERIES.matcher(sql);
         StringBuilder out = new StringBuilder();
         while (m.find()) {

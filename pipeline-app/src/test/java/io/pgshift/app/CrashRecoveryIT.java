@@ -226,10 +226,12 @@ class CrashRecoveryIT {
         }
     }
 
-    static Process startPipeline(Path config, Path log) throws Exception {
+    /** {@code pgshift migrate} in a JVM of its own (with these JVM options), its output in {@code log}. */
+    static Process startPipeline(Path config, Path log, String... jvmOptions) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx768m");
+        cmd.addAll(List.of(jvmOptions));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.pgshift.app.Main");

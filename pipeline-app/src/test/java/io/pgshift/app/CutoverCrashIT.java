@@ -174,18 +174,6 @@ class CutoverCrashIT {
 
     private static Process start(Path config, Path log, String haltAt) throws Exception {
         Files.createDirectories(log.getParent());
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx768m");
-        if (haltAt != null) {
-            cmd.add("-Dpgshift.test.haltAt=" + haltAt);
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("io.pgshift.app.Main");
-        cmd.add("migrate");
-        cmd.add("-c");
-        cmd.add(config.toString());
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return haltAt == null ? CrashRecoveryIT.startPipeline(config, log) : CrashRecoveryIT.startPipeline(config, log, "-Dpgshift.test.haltAt=" + haltAt);
     }
 }

@@ -70,7 +70,7 @@ public final class TargetNeutralization {
         for (Neutralized n : pending(source, tables)) {
             onSource.add(List.of(n.relation(), n.kind(), n.name()));
         }
-        List<Neutralized> done = inTransaction(target, st -> {
+        List<Neutralized> done = io.pgshift.core.Transactions.inOne(target, st -> {
             List<Neutralized> off = new ArrayList<>();
             st.execute(TABLE);
             for (Neutralized n : pending(target, tables)) {
@@ -98,7 +98,7 @@ public final class TargetNeutralization {
 
     /** Turns back on, in one transaction, everything {@link #neutralize} turned off in this target database; returns it. */
     public static List<Neutralized> restore(Connection target) throws SQLException {
-        List<Neutralized> restored = inTransaction(target, st -> {
+        List<Neutralized> restored = io.pgshift.core.Transactions.inOne(target, st -> {
             List<Neutralized> on = new ArrayList<>();
             if (!exists(target)) {
                 return on;
@@ -118,28 +118,6 @@ public final class TargetNeutralization {
             LOG.info("Restored in target database '{}': {}", target.getCatalog(), restored);
         }
         return restored;
-    }
-
-    private interface Work<T> {
-        T run(Statement st) throws SQLException;
-    }
-
-    /** Runs the work in one transaction on the connection: committed when it returns, rolled back when it throws. */
-    private static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (Statement st = c.createStatement()) {
-            T result = work.run(st);
-            c.commit();
-            return result;
-        }
-        catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        }
-        finally {
-            c.setAutoCommit(auto);
-        }
     }
 
     private static boolean exists(Connection target) throws SQLException {

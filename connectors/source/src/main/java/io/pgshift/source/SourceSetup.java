@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import io.pgshift.core.Identifiers;
 import io.pgshift.core.SqlResource;
+import io.pgshift.core.Transactions;
 import io.pgshift.core.TableId;
 import io.pgshift.core.catalog.Catalog;
 import io.pgshift.core.catalog.TableInfo;
@@ -63,32 +64,10 @@ public final class SourceSetup {
         // (default_transaction_read_only), where CREATE ... IF NOT EXISTS fails before it looks. What must change is written in a
         // READ WRITE transaction of pgshift's own, as fences are.
         if (!fenceTableExists(connection)) {
-            writable(connection, st -> st.execute(SqlResource.load("/io/pgshift/source/sql/source-setup.sql")));
+            Transactions.readWrite(connection, st -> st.execute(SqlResource.load("/io/pgshift/source/sql/source-setup.sql")));
         }
         ensurePublication(connection, config.names().publicationName(config.database()), tables);
         return tables;
-    }
-
-    private interface Write {
-        void run(Statement st) throws SQLException;
-    }
-
-    /** Runs the statements in one READ WRITE transaction, whatever the database's default; restores autocommit. */
-    private static void writable(Connection connection, Write write) throws SQLException {
-        boolean auto = connection.getAutoCommit();
-        connection.setAutoCommit(false);
-        try (Statement st = connection.createStatement()) {
-            st.execute("SET TRANSACTION READ WRITE");
-            write.run(st);
-            connection.commit();
-        }
-        catch (SQLException | RuntimeException e) {
-            connection.rollback();
-            throw e;
-        }
-        finally {
-            connection.setAutoCommit(auto);
-        }
     }
 
     private static boolean fenceTableExists(Connection connection) throws SQLException {
@@ -119,7 +98,7 @@ public final class SourceSetup {
             LOG.info("Publication {} holds the {} selected tables", publication, tables.size());
             return;
         }
-        writable(connection, st -> {
+        Transactions.readWrite(connection, st -> {
             if (exists) {
                 st.execute("ALTER PUBLICATION " + Identifiers.quote(publication) + " SET TABLE " + tableList);
                 LOG.info("Publication {} now holds {} tables", publication, tables.size());
@@ -129,6 +108,7 @@ public final class SourceSetup {
                         + " WITH (publish = 'insert, update, delete, truncate', publish_via_partition_root = true)");
                 LOG.info("Publication {} created for {} tables", publication, tables.size());
             }
+            return null;
         });
     }
 

@@ -38,13 +38,11 @@ class CutoverCrashIT {
     @Test
     void killedAtEveryStepOfTheCutoverThenRestartedEachTimeItCompletes() throws Exception {
         TestServers servers = TestServers.get();
-        String db = servers.newDatabasePair("cutcrash");
-        source(servers, db, SqlResource.load("/io/pgshift/app/cutover/shop.sql"));
-        Path folder = servers.newFolder("cutcrash");
-        Path work = folder.resolve("work");
-        Path file = TestMigrations.configFile(folder, TestMigrations.yaml(servers, "cc_" + db.replaceAll("[^a-z0-9]", ""), db, work)
-                + "validation: { chunkRows: 200 }\n");
-        MigrationConfig config = MigrationConfigLoader.load(file);
+        Shop shop = shop(servers, "cutcrash", "validation: { chunkRows: 200 }\n");
+        String db = shop.db();
+        Path work = shop.work();
+        Path file = shop.file();
+        MigrationConfig config = shop.config();
         List<String> logs = new ArrayList<>();
 
         ShopWriter writer = new ShopWriter(servers.source().endpoint("source"), db).start("shop-writer");
@@ -99,12 +97,11 @@ class CutoverCrashIT {
     @Test
     void killedAfterTheFreezeThenUnfrozenByTheOperatorItStreamsOnAndCutsOverAgain() throws Exception {
         TestServers servers = TestServers.get();
-        String db = servers.newDatabasePair("cutthaw");
-        source(servers, db, SqlResource.load("/io/pgshift/app/cutover/shop.sql"));
-        Path folder = servers.newFolder("cutthaw");
-        Path work = folder.resolve("work");
-        Path file = TestMigrations.configFile(folder, TestMigrations.yaml(servers, "ct_" + db.replaceAll("[^a-z0-9]", ""), db, work));
-        MigrationConfig config = MigrationConfigLoader.load(file);
+        Shop shop = shop(servers, "cutthaw", "");
+        String db = shop.db();
+        Path work = shop.work();
+        Path file = shop.file();
+        MigrationConfig config = shop.config();
         List<String> logs = List.of("run1.log", "run2.log");
         ShopWriter writer = new ShopWriter(servers.source().endpoint("source"), db).start("shop-writer");
         Process second = null;
@@ -152,10 +149,20 @@ class CutoverCrashIT {
         TestMigrations.assertTargetEqualsSource(servers, db);
     }
 
-    private static void source(TestServers servers, String db, String sql) throws Exception {
+    /** A database pair holding the shop of cutover/shop.sql on the source, and a migration of it (its YAML in {@code file}). */
+    private record Shop(String db, Path work, Path file, MigrationConfig config) {
+    }
+
+    private static Shop shop(TestServers servers, String prefix, String moreYaml) throws Exception {
+        String db = servers.newDatabasePair(prefix);
         try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            st.execute(sql);
+            st.execute(SqlResource.load("/io/pgshift/app/cutover/shop.sql"));
         }
+        Path folder = servers.newFolder(prefix);
+        Path work = folder.resolve("work");
+        Path file = TestMigrations.configFile(folder, TestMigrations.yaml(servers, prefix + "_" + db.replaceAll("[^a-z0-9]", ""), db, work)
+                + moreYaml);
+        return new Shop(db, work, file, MigrationConfigLoader.load(file));
     }
 
     private static void awaitReady(MigrationConfig config, Process process) {

@@ -45,6 +45,10 @@ class ChunkValidationIT {
                         "INSERT INTO t SELECT (ARRAY['a,b', 'é \"q\"', 'Zürich', ' lead', 'tab\tx', 'x''y'])[1 + g % 6] || (g % 97), g, g / 3.0"
                                 + " FROM generate_series(1, 3000) g", null,
                         "UPDATE t SET v = -1 WHERE n = 1500", "DELETE FROM t WHERE n = 2999", "INSERT INTO t VALUES ('ünique', 1, 0)"),
+                Arguments.of("char(n) and bit(n) key (a cast to the bare type name would cut it to one character)",
+                        "CREATE TABLE t (code char(3), flags bit(4), v int, PRIMARY KEY (code, flags))",
+                        "INSERT INTO t SELECT lpad(g::text, 3, '0'), (g % 16)::bit(4), g FROM generate_series(1, 999) g", null,
+                        "UPDATE t SET v = -1 WHERE code = '500'", "DELETE FROM t WHERE code = '998'", "INSERT INTO t VALUES ('ab', B'1111', 0)"),
                 Arguments.of("uuid key", "CREATE TABLE t (id uuid PRIMARY KEY, v int)",
                         "INSERT INTO t SELECT md5(g::text)::uuid, g FROM generate_series(1, 2500) g", null,
                         "UPDATE t SET v = -1 WHERE v = 100", "DELETE FROM t WHERE v = 2000", "INSERT INTO t VALUES ('00000000-0000-0000-0000-000000000000', 0)"),

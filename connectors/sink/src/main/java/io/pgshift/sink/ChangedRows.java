@@ -68,13 +68,15 @@ public final class ChangedRows {
     /** Records the applied changes; called after their target transaction committed. */
     void record(List<ChangeEvent> applied) {
         for (ChangeEvent e : applied) {
-            long seq = sequence.incrementAndGet();
             TableChanges c = tables.get(e.table());
             if (c == null) {
-                untrackedLastChange.put(e.table(), seq);
+                untrackedLastChange.put(e.table(), sequence.incrementAndGet());
                 continue;
             }
             synchronized (c) {
+                // Numbered and kept under the table's lock, as since() reads: whoever saw this number in now() and then asks since()
+                // finds the key (a sweep that compared the keys it found forgets up to its number).
+                long seq = sequence.incrementAndGet();
                 c.lastChange = seq;
                 if (c.keyColumns.isEmpty() || c.completeAfter == Long.MAX_VALUE) {
                     continue;
@@ -115,6 +117,22 @@ public final class ChangedRows {
             boolean complete = !c.keyColumns.isEmpty() && c.completeAfter <= after;
             List<List<String>> keys = complete ? c.keys.entrySet().stream().filter(e -> e.getValue() > after).map(Map.Entry::getKey).toList() : List.of();
             return new Since(c.lastChange > after, complete, keys);
+        }
+    }
+
+    /**
+     * Keeps the table's keys complete from now on if they were not (a pass is about to begin: it notes {@link #now()} after this, so
+     * the keys are complete after its moment).
+     */
+    public void resume(TableId table) {
+        TableChanges c = tables.get(table);
+        if (c == null) {
+            return;
+        }
+        synchronized (c) {
+            if (c.completeAfter == Long.MAX_VALUE) {
+                c.completeAfter = sequence.get();
+            }
         }
     }
 

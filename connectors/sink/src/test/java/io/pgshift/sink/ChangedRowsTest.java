@@ -73,6 +73,21 @@ class ChangedRowsTest {
     }
 
     @Test
+    void aPassThatBeginsAfterResumeFindsTheKeysCompleteAfterItsMoment() {
+        ChangedRows rows = new ChangedRows(2);
+        rows.track(T, List.of("id"));
+        rows.record(List.of(change(T, ChangeOp.UPDATE, "1"), change(T, ChangeOp.UPDATE, "2"), change(T, ChangeOp.UPDATE, "3")));
+        long before = rows.now();
+        assertThat(rows.since(T, before).complete()).isFalse();
+        rows.resume(T); // a pass begins: then it notes its moment
+        long pass = rows.now();
+        rows.record(List.of(change(T, ChangeOp.UPDATE, "4"), change(T, ChangeOp.CREATE, "9")));
+        rows.forget(T, pass);
+        assertThat(rows.since(T, pass).keys()).containsExactlyInAnyOrder(List.of("4"), List.of("9"));
+        assertThat(rows.since(T, pass).complete()).as("complete after the pass's moment, so no pass again for ever").isTrue();
+    }
+
+    @Test
     void aTableWithoutKeyOrUntrackedOnlySaysWhetherItChanged() {
         ChangedRows rows = new ChangedRows(10);
         rows.track(KEYLESS, List.of());

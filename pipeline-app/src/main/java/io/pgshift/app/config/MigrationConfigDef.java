@@ -128,7 +128,7 @@ public final class MigrationConfigDef {
         add(ConfigKey.optional("validation.maxChangedRows", INT, "100000", "A table is validated online again once this many of its rows"
                 + " changed since its last pass. The applier keeps at most four times as many changed keys, all tables together (about 150"
                 + " bytes of heap each); a table whose keys no longer fit is passed again, and until then the cutover compares it whole.",
-                "100000", range(1, 10_000_000)));
+                "100000", range(1, 500_000)));
         add(ConfigKey.section("status", OBJECT, "The status topic pgshift.<name>.status."));
         add(ConfigKey.optional("status.publishIntervalMs", INT, "2000", "How often a status snapshot is published to the status topic (also"
                 + " on every phase change).", "2000", range(200, 600_000)));

@@ -350,7 +350,7 @@ public final class Coordinator implements AutoCloseable {
             running = null;
             runningFuture = null;
             lastReport = report;
-            leftFrozen = "FAILED".equals(report.result) ? cutover.frozenDatabases() : List.of();
+            leftFrozen = "FAILED".equals(report.result) && !cutover.decided() ? cutover.frozenDatabases() : List.of();
             boolean stillFrozen = report.sourceFrozen && !"ABORTED".equals(report.result);
             cutoverView = new MigrationStatus.Cutover(command.id(), command.sentBy(), "finished", cutoverView.startedAt(), stillFrozen, report.result);
             cutoverFailure = "FAILED".equals(report.result) ? "cutover " + command.id() + " failed: " + report.reason : null;
@@ -373,7 +373,16 @@ public final class Coordinator implements AutoCloseable {
         synchronized (this) {
             if (running != null) {
                 event("command-accepted", command.id(), "abort " + command.id() + ": cancelling cutover " + cutoverView.commandId(), null);
-                runningFuture.cancel(true);
+                boolean cancelled = runningFuture.cancel(true);
+                if (cancelled && !running.started()) {
+                    // Still queued (behind a validation): it never ran, so nothing of it is to undo.
+                    running = null;
+                    runningFuture = null;
+                    cutoverView = new MigrationStatus.Cutover(cutoverView.commandId(), cutoverView.requestedBy(), "finished", cutoverView.startedAt(),
+                            false, "ABORTED");
+                    validation.resume();
+                    tickSoon();
+                }
                 return;
             }
             if (leftFrozen.isEmpty() && cutoverFailure == null) {

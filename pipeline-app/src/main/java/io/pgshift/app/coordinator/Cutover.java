@@ -44,6 +44,7 @@ final class Cutover {
     private final Consumer<String> onStep;
     private final CutoverReport report = new CutoverReport();
     private volatile List<String> frozen = List.of();
+    private volatile boolean started;
 
     /**
      * @param resumed the journal of the interrupted cutover this one resumes (same command), or null for a new one
@@ -75,6 +76,16 @@ final class Cutover {
         }
     }
 
+    /** Whether the completion was being recorded (the journal holds the report): then nothing may thaw the source; migrate completes it. */
+    boolean decided() {
+        return entry.report != null;
+    }
+
+    /** Whether run() began (an abort of a cutover still queued finds it false). */
+    boolean started() {
+        return started;
+    }
+
     /** Source databases this cutover froze (still frozen when it failed). */
     List<String> frozenDatabases() {
         return frozen;
@@ -82,6 +93,7 @@ final class Cutover {
 
     /** Runs it; failures and aborts end up in the report, never as exceptions. */
     CutoverReport run() {
+        started = true;
         long start = System.nanoTime();
         report.startedAt = Instant.now().toString();
         Duration timeout = Duration.ofSeconds(command.timeoutSeconds());
@@ -171,10 +183,18 @@ final class Cutover {
             report.reason = "aborted by an abort command during the cutover";
             thawAfterAbort();
         }
-        catch (CutoverFailed e) {
+        catch (RuntimeException e) {
             report.result = Phase.FAILED.name();
-            report.reason = e.getMessage() + (frozen.isEmpty() ? "" : ". The source stays read-only: run 'pgshift unfreeze' (or send abort) to"
-                    + " let applications write to it again, or fix the cause and send cutover again.");
+            String why = e instanceof CutoverFailed ? e.getMessage() : "the cutover stopped on an unexpected error: " + e;
+            if (entry.report != null) {
+                // The completion is recorded in a target database already: the cutover is decided, only recording it is left.
+                report.reason = why + ". The completion is recorded in part on the target: run 'pgshift migrate' again, which completes it;"
+                        + " the source stays read-only.";
+            }
+            else {
+                report.reason = why + (frozen.isEmpty() ? "" : ". The source stays read-only: run 'pgshift unfreeze' (or send abort) to"
+                        + " let applications write to it again, or fix the cause and send cutover again.");
+            }
         }
         long end = System.nanoTime();
         Instant finished = Instant.now();
@@ -183,13 +203,21 @@ final class Cutover {
         if (report.sourceFrozen && "COMPLETED".equals(report.result)) {
             report.downtimeMs = Duration.between(Instant.parse(report.frozenAt), finished).toMillis();
         }
-        if ("FAILED".equals(report.result) && !frozen.isEmpty()) {
-            entry.step = "failed";
-            entry.reason = report.reason;
-            journal.write(entry);
+        try {
+            if ("FAILED".equals(report.result) && entry.report != null) {
+                LOG.warn("Cutover {} failed after recording its completion in part; 'pgshift migrate' completes it", command.id());
+            }
+            else if ("FAILED".equals(report.result) && !frozen.isEmpty()) {
+                entry.step = "failed";
+                entry.reason = report.reason;
+                journal.write(entry);
+            }
+            else {
+                journal.clear();
+            }
         }
-        else {
-            journal.clear();
+        catch (RuntimeException e) {
+            report.notes.add("The cutover journal could not be updated: " + e.getMessage());
         }
         if ("COMPLETED".equals(report.result)) {
             pipeline.stopStreaming();
@@ -217,7 +245,7 @@ final class Cutover {
     public static Optional<CutoverReport> finishInterrupted(MigrationConfig config) throws SQLException {
         CutoverJournal journal = new CutoverJournal(config.workDir());
         Optional<CutoverJournal.Entry> found = journal.read();
-        if (found.isEmpty() || !"finish".equals(found.get().step) || found.get().report == null) {
+        if (found.isEmpty() || found.get().report == null) {
             return Optional.empty();
         }
         CutoverJournal.Entry j = found.get();

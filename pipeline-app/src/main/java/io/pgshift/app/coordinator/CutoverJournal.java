@@ -63,16 +63,27 @@ final class CutoverJournal {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(FILE + ".tmp");
-            try (var ch = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ch.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(entry)));
-                ch.force(true);
+            // A stream, not a channel: an abort interrupts the cutover's thread, and an interrupted channel closes without writing.
+            try (java.io.FileOutputStream out = new java.io.FileOutputStream(tmp.toFile())) {
+                out.write(JSON.writeValueAsBytes(entry));
+                out.getFD().sync();
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(file.getParent());
         }
         catch (IOException e) {
             throw new UncheckedIOException("Cannot write the cutover journal " + file + ": " + e.getMessage() + ". The cutover does not go on"
                     + " without it (a crash would leave the source frozen with nothing saying so); free space in the work directory.", e);
+        }
+    }
+
+    /** The rename itself survives a power loss only once the directory is synced (Linux; elsewhere this may not be possible). */
+    private static void syncDirectory(Path dir) {
+        try (var ch = java.nio.channels.FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+        catch (IOException | RuntimeException e) {
+            // best effort: a crash of the process (not of the machine) keeps the rename either way
         }
     }
 

@@ -39,13 +39,19 @@ public final class SourceFreeze {
     /** Freezes each database; returns what was done. On failure the databases frozen so far are thawed again. */
     public static List<Frozen> freeze(PgEndpoint source, List<String> databases) throws SQLException, InterruptedException {
         List<Frozen> done = new ArrayList<>();
+        List<String> touched = new ArrayList<>();
         try {
             for (String db : databases) {
+                touched.add(db); // read-only from its ALTER DATABASE on, before its sessions are ended
                 done.add(freezeOne(source, db));
             }
         }
+        catch (InterruptedException e) {
+            unfreeze(source, touched);
+            throw e;
+        }
         catch (SQLException | RuntimeException e) {
-            unfreeze(source, done.stream().map(Frozen::database).toList());
+            unfreeze(source, touched);
             throw new SQLException("Cannot freeze source database(s) " + databases + ": " + e.getMessage() + ". Freezing needs the owner of"
                     + " each database or a superuser (ALTER DATABASE ... SET default_transaction_read_only), and pg_signal_backend to end"
                     + " other users' sessions. Nothing stays frozen.", e instanceof SQLException s ? s.getSQLState() : null, e);

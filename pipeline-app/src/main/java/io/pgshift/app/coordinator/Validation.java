@@ -176,6 +176,7 @@ public final class Validation implements AutoCloseable {
         try {
             pipeline.loaded().get();
             while (!closed) {
+                long pause = 1000;
                 if (!paused && lock.tryLock()) {
                     try {
                         passDue();
@@ -186,14 +187,14 @@ public final class Validation implements AutoCloseable {
                     catch (SQLException | TimeoutException | RuntimeException e) {
                         if (!closed) {
                             LOG.warn("Online validation failed, tried again in 30 s: {}", e.getMessage());
-                            Thread.sleep(30_000);
+                            pause = 30_000;
                         }
                     }
                     finally {
                         lock.unlock();
                     }
                 }
-                Thread.sleep(1000);
+                Thread.sleep(pause); // never with the lock held: a cutover waits for it
             }
         }
         catch (InterruptedException e) {
@@ -214,6 +215,7 @@ public final class Validation implements AutoCloseable {
             List<TableState> due = tables.values().stream().filter(state -> state.passSeq < 0
                     || !state.unequal.isEmpty() && now - state.lastTriedMs > 30_000
                     || changed.keptKeys(state.shape.info().id()) > config.validation().maxChangedRows()
+                    || state.shape.keyed() && state.validated() && !changed.since(state.shape.info().id(), state.passSeq).complete()
                     || !state.shape.keyed() && changed.since(state.shape.info().id(), state.passSeq).changed() && now - state.lastTriedMs > 300_000)
                     .toList();
             List<TableState> sweep = tables.values().stream().filter(state -> !due.contains(state) && state.validated() && state.shape.keyed()
@@ -261,6 +263,7 @@ public final class Validation implements AutoCloseable {
     private void pass(Comparer comparer, TableState state, ChangedRows changed, int rounds) throws SQLException, InterruptedException,
             TimeoutException {
         long t0 = System.nanoTime();
+        changed.resume(state.shape.info().id());
         long seq = changed.now();
         String lsn = comparer.sourceLsn();
         String at = Instant.now().toString();

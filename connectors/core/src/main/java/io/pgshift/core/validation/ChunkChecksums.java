@@ -43,7 +43,8 @@ public final class ChunkChecksums {
      *
      * @param row        {@code ROW(t."a", ...)::text}, the source's columns in the source's order
      * @param keyColumns the columns that identify a row ({@link TableInfo#keyColumns()}); empty: the table is one chunk
-     * @param keyTypes   each key column's type without modifier ({@code format_type(atttypid, NULL)}), to parse values as
+     * @param keyTypes   each key column's type without modifier ({@code format_type(atttypid, -1)}: {@code bpchar}, not {@code character},
+     *                   which in a cast means {@code char(1)} and would cut the value; format_type.c), to parse values as
      * @param integerKey whether the key is one smallint, integer or bigint column (chunks are then equal ranges of its values)
      */
     public record TableShape(TableInfo info, String row, List<String> keyColumns, List<String> keyTypes, boolean integerKey) {
@@ -119,7 +120,7 @@ public final class ChunkChecksums {
         List<String> columns = new ArrayList<>();
         Map<String, String> types = new HashMap<>();
         Map<String, Integer> typeOids = new HashMap<>();
-        try (PreparedStatement ps = source.prepareStatement("SELECT attname, format_type(atttypid, NULL), atttypid::int FROM pg_attribute"
+        try (PreparedStatement ps = source.prepareStatement("SELECT attname, format_type(atttypid, -1), atttypid::int FROM pg_attribute"
                 + " WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped ORDER BY attnum")) {
             ps.setString(1, table.id().quoted());
             try (ResultSet rs = ps.executeQuery()) {
@@ -400,13 +401,15 @@ public final class ChunkChecksums {
                 final int col = i;
                 ps.setArray(i + 1, c.createArrayOf("text", keys.stream().map(k -> k.get(col)).toArray()));
             }
-            List<String> hashes = new ArrayList<>(keys.size());
+            String[] hashes = new String[keys.size()];
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    hashes.add(rs.getString(2));
+                    int i = rs.getInt(1) - 1;
+                    // Two rows with one key (a server without the unique index): never equal to anything.
+                    hashes[i] = hashes[i] == null ? rs.getString(2) : "duplicate key " + System.nanoTime();
                 }
             }
-            return hashes;
+            return java.util.Arrays.asList(hashes);
         }
     }
 }

@@ -89,14 +89,30 @@ final class StatusCommand implements Callable<Integer> {
             if (db.hasNonNull("error")) {
                 out.println("  error: " + db.get("error").asText());
             }
-            out.printf("  %-32s %-10s %12s %12s %10s %9s %9s %9s %9s %6s%n", "table", "load", "rows", "expected", "load time", "inserts", "updates",
-                    "deletes", "truncates", "errors");
+            out.printf("  %-32s %-10s %12s %12s %10s %9s %9s %9s %9s %6s  %s%n", "table", "load", "rows", "expected", "load time", "inserts", "updates",
+                    "deletes", "truncates", "errors", "validated online");
             for (JsonNode t : db.path("tables")) {
-                out.printf("  %-32s %-10s %,12d %,12d %10s %,9d %,9d %,9d %,9d %,6d%n", t.path("table").asText(), t.path("loadState").asText(),
+                out.printf("  %-32s %-10s %,12d %,12d %10s %,9d %,9d %,9d %,9d %,6d  %s%n", t.path("table").asText(), t.path("loadState").asText(),
                         t.path("rowsLoaded").asLong(), t.path("rowsExpected").asLong(),
                         t.hasNonNull("loadDurationMs") ? String.format("%.1f s", t.get("loadDurationMs").asLong() / 1000.0) : "-",
-                        t.path("inserts").asLong(), t.path("updates").asLong(), t.path("deletes").asLong(), t.path("truncates").asLong(), t.path("errors").asLong());
+                        t.path("inserts").asLong(), t.path("updates").asLong(), t.path("deletes").asLong(), t.path("truncates").asLong(), t.path("errors").asLong(),
+                        validation(t.path("validation")));
             }
         }
+    }
+
+    /** A table's last online validation pass in a few words: "-" before it. */
+    static String validation(JsonNode v) {
+        if (!v.isObject()) {
+            return "-";
+        }
+        if ("equal".equals(v.path("state").asText())) {
+            return String.format("equal in %,d chunks at LSN %s", v.path("chunks").asInt(), v.path("sourceLsn").asText());
+        }
+        StringBuilder b = new StringBuilder(String.format("%d of %,d chunks DIFFER", v.path("differingChunks").asInt(), v.path("chunks").asInt()));
+        for (JsonNode d : v.path("differences")) {
+            b.append("; ").append(d.path("range").asText()).append(": ").append(d.path("rows"));
+        }
+        return b.toString();
     }
 }

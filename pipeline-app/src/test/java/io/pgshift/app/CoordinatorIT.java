@@ -166,6 +166,9 @@ class CoordinatorIT {
             TestMigrations.CliRun validate = TestMigrations.cli("validate", "-c", file.toString());
             assertThat(validate.exitCode()).as(validate.out() + validate.err()).isZero();
             assertThat(validate.out()).contains("Asked the running migration to validate", "public.items", "All 1 tables are equal.");
+            // ... and the status says what the table's last pass found.
+            await("validated in the status").atMost(Duration.ofSeconds(10)).until(() -> TestMigrations.cli("status", "-c", file.toString()).out()
+                    .contains("equal in 1 chunks at LSN"));
         }
         // With no migration running, pgshift validate compares directly; a target row changed behind pgshift's back shows.
         TestMigrations.CliRun direct = TestMigrations.cli("validate", "-c", file.toString());

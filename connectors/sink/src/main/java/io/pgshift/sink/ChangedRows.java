@@ -19,7 +19,7 @@ import io.pgshift.core.change.ChangeOp;
  * <p>
  * Keys are kept only for the tables {@link #track tracked}, and at most {@code maxKeys} in all (about 150 bytes of heap each): a
  * table whose new key would pass that (or that was truncated, or whose key a record does not carry as text) has its changed keys
- * <em>incomplete</em> until the validation {@link #forget forgets} up to a moment after it, and whoever relies on them must compare
+ * <em>incomplete</em> until a validation pass {@link #resume resumes} them before it begins, and whoever relies on them must compare
  * the whole table again.
  */
 public final class ChangedRows {
@@ -32,7 +32,7 @@ public final class ChangedRows {
         final List<String> keyColumns;
         final Map<List<String>, Long> keys = new HashMap<>();
         long lastChange = -1;
-        /** Keys are complete for changes after this sequence number (Long.MAX_VALUE: incomplete until the next forget). */
+        /** Keys are complete for changes after this sequence number (Long.MAX_VALUE: incomplete until the next resume). */
         long completeAfter = -1;
 
         TableChanges(List<String> keyColumns) {
@@ -148,8 +148,8 @@ public final class ChangedRows {
     }
 
     /**
-     * Drops the keys recorded at or before {@code upTo} (the table was found equal as of then); a table whose keys were incomplete
-     * keeps them from now on, complete for changes after now.
+     * Drops the keys recorded at or before {@code upTo} (the table was found equal as of then). Keys that were incomplete stay so
+     * until {@link #resume}.
      */
     public void forget(TableId table, long upTo) {
         TableChanges c = tables.get(table);
@@ -157,9 +157,6 @@ public final class ChangedRows {
             return;
         }
         synchronized (c) {
-            if (c.completeAfter == Long.MAX_VALUE) {
-                c.completeAfter = sequence.get();
-            }
             int before = c.keys.size();
             c.keys.values().removeIf(seq -> seq <= upTo);
             keptKeys.addAndGet(c.keys.size() - before);

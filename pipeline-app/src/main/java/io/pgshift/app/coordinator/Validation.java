@@ -154,6 +154,8 @@ public final class Validation implements AutoCloseable {
     private final Pipeline pipeline;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Map<TableId, TableState>> states = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Used by the online thread only. */
+    private final Map<String, Comparer> onlineComparers = new java.util.HashMap<>();
     private volatile boolean paused;
     private volatile boolean closed;
     private Thread online;
@@ -185,6 +187,7 @@ public final class Validation implements AutoCloseable {
                         LOG.debug("Online validation gave way to the cutover");
                     }
                     catch (SQLException | TimeoutException | RuntimeException e) {
+                        closeOnlineComparers(); // their connections may be what failed
                         if (!closed) {
                             LOG.warn("Online validation failed, tried again in 30 s: {}", e.getMessage());
                             pause = 30_000;
@@ -203,6 +206,14 @@ public final class Validation implements AutoCloseable {
         catch (ExecutionException | java.util.concurrent.CancellationException e) {
             LOG.debug("No online validation: the load did not complete");
         }
+        finally {
+            closeOnlineComparers();
+        }
+    }
+
+    private void closeOnlineComparers() {
+        onlineComparers.values().forEach(Comparer::close);
+        onlineComparers.clear();
     }
 
     /** Passes every table that is due: never passed, not found equal (every 30 s), or changed by more rows than are kept. */
@@ -223,16 +234,20 @@ public final class Validation implements AutoCloseable {
             if (due.isEmpty() && sweep.isEmpty()) {
                 continue;
             }
-            try (Comparer comparer = new Comparer(config, db, config.validation().threads())) {
-                for (TableState state : due) {
-                    if (!closed) {
-                        pass(comparer, state, changed, ONLINE_ROUNDS);
-                    }
+            // The online thread keeps its connections between rounds: a sweep every 5 s must not open and close them each time.
+            Comparer comparer = onlineComparers.get(db.source());
+            if (comparer == null) {
+                comparer = new Comparer(config, db, config.validation().threads());
+                onlineComparers.put(db.source(), comparer);
+            }
+            for (TableState state : due) {
+                if (!closed) {
+                    pass(comparer, state, changed, ONLINE_ROUNDS);
                 }
-                for (TableState state : sweep) {
-                    if (!closed && !paused) {
-                        sweep(comparer, state, changed);
-                    }
+            }
+            for (TableState state : sweep) {
+                if (!closed && !paused) {
+                    sweep(comparer, state, changed);
                 }
             }
         }
@@ -286,17 +301,22 @@ public final class Validation implements AutoCloseable {
         // were on their way. When every row it differs by was changed since the pass began, it is settled: those rows are compared by key
         // at the cutover like every row changed since, and every other row of it was equal after the pass began.
         List<Outcome> settled = new ArrayList<>();
-        for (Outcome o : outcomes.values()) {
-            if (!o.equal() && o.target() != null && state.shape.keyed() && !paused) {
-                List<RowDifference> rows = comparer.rowDifferences(state.shape, o.range(), SETTLE_LIMIT);
-                ChangedRows.Since since = changed.since(state.shape.info().id(), seq);
-                if (rows != null && rows.size() < SETTLE_LIMIT && since.complete()
-                        && new java.util.HashSet<>(since.keys()).containsAll(rows.stream().map(RowDifference::key).toList())) {
-                    settled.add(o);
-                }
+        List<RangeDifference> differences = new ArrayList<>();
+        for (Outcome o : List.copyOf(outcomes.values())) {
+            if (o.equal()) {
+                continue;
+            }
+            List<RowDifference> rows = o.target() != null && !paused ? comparer.rowDifferences(state.shape, o.range(), SETTLE_LIMIT) : null;
+            ChangedRows.Since since = rows == null ? null : changed.since(state.shape.info().id(), seq);
+            if (rows != null && rows.size() < SETTLE_LIMIT && since.complete()
+                    && new java.util.HashSet<>(since.keys()).containsAll(rows.stream().map(RowDifference::key).toList())) {
+                settled.add(o);
+                outcomes.put(o.range().index(), new Outcome(o.range(), o.source(), o.source()));
+            }
+            else {
+                differences.add(Comparer.difference(state.shape, o, rows == null ? List.of() : rows.subList(0, Math.min(NAMED_ROWS, rows.size()))));
             }
         }
-        settled.forEach(o -> outcomes.put(o.range().index(), new Outcome(o.range(), o.source(), o.source())));
         state.lastTriedMs = System.currentTimeMillis();
         state.chunks = chunks;
         state.passSeq = seq;
@@ -304,7 +324,7 @@ public final class Validation implements AutoCloseable {
         state.at = at;
         state.unequal = outcomes.values().stream().filter(o -> !o.equal()).map(o -> o.range().index()).toList();
         state.rows = outcomes.values().stream().mapToLong(o -> o.source().rows()).sum();
-        state.differences = comparer.name(state.shape, outcomes.values().stream().filter(o -> !o.equal()).toList());
+        state.differences = differences;
         state.ms = (System.nanoTime() - t0) / 1_000_000;
         if (state.unequal.isEmpty()) {
             changed.forget(state.shape.info().id(), seq);
@@ -677,12 +697,15 @@ public final class Validation implements AutoCloseable {
         List<RangeDifference> name(TableShape shape, List<Outcome> differing) throws SQLException, InterruptedException {
             List<RangeDifference> found = new ArrayList<>();
             for (Outcome o : differing) {
-                List<String> rows = o.target() == null ? List.of() : with(sources, s -> with2(targets, t ->
-                        ChunkChecksums.differingRows(s, t, shape, o.range(), NAMED_ROWS))).stream().map(RowDifference::toString).toList();
-                found.add(new RangeDifference(o.range().describe(shape.keyColumns()), o.source().rows(), o.target() == null ? null : o.target().rows(),
-                        rows));
+                found.add(difference(shape, o, o.target() == null ? List.of() : with(sources, s -> with2(targets, t ->
+                        ChunkChecksums.differingRows(s, t, shape, o.range(), NAMED_ROWS)))));
             }
             return found;
+        }
+
+        static RangeDifference difference(TableShape shape, Outcome o, List<RowDifference> rows) {
+            return new RangeDifference(o.range().describe(shape.keyColumns()), o.source().rows(), o.target() == null ? null : o.target().rows(),
+                    rows.stream().map(RowDifference::toString).toList());
         }
 
         private <T> T with2(BlockingQueue<Connection> side, Work<T> work) throws SQLException {

@@ -165,11 +165,14 @@ class CutoverCrashIT {
         return new Shop(db, work, file, MigrationConfigLoader.load(file));
     }
 
+    /** Waits until this process (not an earlier one, whose last status may still look live) says READY_TO_CUTOVER. */
     private static void awaitReady(MigrationConfig config, Process process) {
+        java.time.Instant started = process.info().startInstant().orElseThrow();
         try (ControlClient client = new ControlClient(config)) {
             await("ready to cut over").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
                 assertThat(process.isAlive()).as("pipeline alive").isTrue();
-                return client.latestStatus().map(s -> client.isLive(s) && "READY_TO_CUTOVER".equals(s.path("phase").asText())).orElse(false);
+                return client.latestStatus().map(s -> client.isLive(s) && "READY_TO_CUTOVER".equals(s.path("phase").asText())
+                        && java.time.Instant.parse(s.path("startedAt").asText()).isAfter(started.minusSeconds(1))).orElse(false);
             });
         }
     }

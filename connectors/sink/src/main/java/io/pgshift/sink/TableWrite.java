@@ -286,20 +286,31 @@ abstract class TableWrite {
          * TRUNCATE, or, when another table's foreign key references this one (the source truncated them
          * together, or cascaded), DELETE of every row: with {@code session_replication_role = replica}
          * foreign keys are not checked, and the referencing tables receive their own truncate records.
+         * A TRUNCATE of a key-partitioned topic arrives once per partition, each removing the rows of its partition
+         * ({@link io.pgshift.core.change.TruncateSlice}): a DELETE of those rows.
          */
         private void truncate(Connection c) throws SQLException {
-            Savepoint savepoint = c.setSavepoint();
-            try (Statement st = c.createStatement()) {
-                st.execute("TRUNCATE TABLE " + shape.table().onlyQuoted());
-                c.releaseSavepoint(savepoint);
-            }
-            catch (SQLException e) {
-                if (!"0A000".equals(e.getSQLState())) {
-                    throw e;
+            for (SourceRecordRef r : records) {
+                io.pgshift.core.change.TruncateSlice slice = r.event().slice();
+                if (slice != null) {
+                    try (Statement st = c.createStatement()) {
+                        st.execute("DELETE FROM " + shape.table().onlyQuoted() + " WHERE " + slice.sqlCondition());
+                    }
+                    continue;
                 }
-                c.rollback(savepoint);
+                Savepoint savepoint = c.setSavepoint();
                 try (Statement st = c.createStatement()) {
-                    st.execute("DELETE FROM " + shape.table().onlyQuoted());
+                    st.execute("TRUNCATE TABLE " + shape.table().onlyQuoted());
+                    c.releaseSavepoint(savepoint);
+                }
+                catch (SQLException e) {
+                    if (!"0A000".equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    c.rollback(savepoint);
+                    try (Statement st = c.createStatement()) {
+                        st.execute("DELETE FROM " + shape.table().onlyQuoted());
+                    }
                 }
             }
         }

@@ -3,6 +3,7 @@ package io.pgshift.source;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -68,7 +69,8 @@ public final class CaptureEngine implements AutoCloseable {
     private final Map<Long, CompletableFuture<FencePoint>> pendingFences = new ConcurrentHashMap<>();
     private volatile FencePoint lastFence;
 
-    private CaptureEngine(CaptureConfig config, List<TableInfo> tables, Set<Integer> inexactNativeTypes, LoadPlan loadPlan,
+    private CaptureEngine(CaptureConfig config, List<TableInfo> tables, Set<Integer> inexactNativeTypes, Map<TableId, List<String>> keyPartitioned,
+                          LoadPlan loadPlan,
                           KafkaProducer<byte[], byte[]> loadProducer, ExportedSnapshot snapshot, int loadPartitions) {
         this.loadPartitions = loadPartitions;
         this.config = config;
@@ -85,7 +87,7 @@ public final class CaptureEngine implements AutoCloseable {
         // key (tables.sql requires it there).
         Set<TableId> completeOldRows = tables.stream().filter(t -> t.replicaIdentity() == 'f' || (t.partitioned() && t.keyColumns().isEmpty()))
                 .map(TableInfo::id).collect(Collectors.toSet());
-        this.publisher = new KafkaPublisher(producer, config.names(), config.database(), ids, completeOldRows, this::onFence);
+        this.publisher = new KafkaPublisher(producer, config.names(), config.database(), ids, completeOldRows, keyPartitioned, this::onFence);
         Properties props = DebeziumProperties.build(config, tables, inexactNativeTypes);
         LOG.info("Capture of source database '{}': {}", config.database(), DebeziumProperties.masked(props));
         this.engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
@@ -132,10 +134,18 @@ public final class CaptureEngine implements AutoCloseable {
     public static CaptureEngine prepare(CaptureConfig config) throws SQLException, InterruptedException {
         List<TableInfo> tables;
         Set<Integer> inexactNativeTypes;
+        Map<TableId, List<String>> keyPartitioned = new HashMap<>();
         LoadPlan plan;
         try (Connection c = config.source().connect(config.database(), "pgshift-capture-setup")) {
             tables = SourceSetup.prepare(c, config);
             inexactNativeTypes = Catalog.inexactNativeTypes(c, tables);
+            if (config.partitionsPerTable() > 1) {
+                Set<TableId> partitionable = Catalog.keyPartitionable(c, tables);
+                tables.stream().filter(t -> partitionable.contains(t.id())).forEach(t -> keyPartitioned.put(t.id(), t.keyColumns()));
+                LOG.info("Changes of {} of the {} tables of source database '{}' are spread over {} partitions by key; the others' keep one"
+                        + " partition (a key of another type, another unique index or exclusion constraint, or a partitioned table).",
+                        keyPartitioned.size(), tables.size(), config.database(), config.partitionsPerTable());
+            }
             Map<TableId, String> tableTopics = tables.stream().collect(Collectors.toMap(TableInfo::id, t -> config.names().tableTopic(config.database(), t.id())));
             Map<String, List<TableId>> collisions = MigrationNames.topicCollisions(tableTopics);
             if (!collisions.isEmpty()) {
@@ -157,7 +167,7 @@ public final class CaptureEngine implements AutoCloseable {
             plan = decideLoad(c, config);
         }
         if (!config.bulkLoad() || plan == LoadPlan.RESUME) {
-            return new CaptureEngine(config, tables, inexactNativeTypes, plan, null, null, 0);
+            return new CaptureEngine(config, tables, inexactNativeTypes, keyPartitioned, plan, null, null, 0);
         }
         // A new bulk load: its start record on every partition of the load topic, then the slot with its exported snapshot.
         String topic = config.names().loadTopic(config.database());
@@ -167,7 +177,7 @@ public final class CaptureEngine implements AutoCloseable {
             String slot = config.names().slotName(config.database());
             BulkLoader.publishMarkers(producer, topic, partitions, io.pgshift.core.load.LoadPart.marker(io.pgshift.core.load.LoadPart.Type.START, slot));
             ExportedSnapshot snapshot = ExportedSnapshot.create(config.source(), config.database(), slot);
-            return new CaptureEngine(config, tables, inexactNativeTypes, plan, producer, snapshot, partitions);
+            return new CaptureEngine(config, tables, inexactNativeTypes, keyPartitioned, plan, producer, snapshot, partitions);
         }
         catch (SQLException | RuntimeException | InterruptedException e) {
             producer.close(Duration.ZERO);

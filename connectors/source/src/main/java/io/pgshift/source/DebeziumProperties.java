@@ -98,6 +98,11 @@ public final class DebeziumProperties {
         p.setProperty("skipped.operations", "none");
         p.setProperty("unavailable.value.placeholder", ChangeEvent.UNCHANGED_TOAST_PLACEHOLDER);
         p.setProperty("provide.transaction.metadata", "false");
+        // Per change event Debezium hands a lag sample to a thread of its own that keeps quantiles for JMX (statistics.metrics.enabled,
+        // on by default): a queue hand-off and a sketch update per change, and a WARN per change once that thread falls behind. pgshift
+        // measures the lag itself (the applier's commit-to-commit histogram), so the statistics are off.
+        p.setProperty("statistics.metrics.enabled", "false");
+        p.setProperty("topic.naming.strategy", CachedTopicNamingStrategy.class.getName());
         p.setProperty("heartbeat.interval.ms", "5000");
         p.setProperty("poll.interval.ms", "20");
 

@@ -26,7 +26,10 @@ import io.pgshift.core.MigrationNames;
 import io.pgshift.core.TableId;
 import io.pgshift.core.change.ChangeEvent;
 import io.pgshift.core.change.ChangeRecordCodec;
+import io.pgshift.core.change.ChangeOp;
 import io.pgshift.core.change.DebeziumChangeParser;
+import io.pgshift.core.change.KeyPartitioner;
+import io.pgshift.core.change.TruncateSlice;
 
 /**
  * Receives Debezium's records in batches and writes each data change to its table's topic, keyed by
@@ -45,13 +48,21 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
     private final Set<TableId> tables;
     /** Tables whose old row images hold every column (REPLICA IDENTITY FULL where their writes land). */
     private final Set<TableId> completeOldRows;
+    /**
+     * Tables whose changes are spread over their topic's partitions by key ({@link KeyPartitioner}), to their key columns in key
+     * order (the catalog's, which the hash follows whatever order Debezium's key struct has); the others' changes go to partition 0.
+     */
+    private final Map<TableId, List<String>> keyPartitioned;
     private final Map<TableId, String> topics = new HashMap<>();
+    /** Each topic's partition count, read once: a key keeps its partition for the life of the process. */
+    private final Map<String, Integer> partitionCounts = new HashMap<>();
     private final Consumer<FencePoint> fenceListener;
     private final AtomicLong published = new AtomicLong();
     private final AtomicReference<Lsn> lastLsn = new AtomicReference<>(Lsn.INVALID);
 
     KafkaPublisher(Producer<byte[], byte[]> producer, MigrationNames names, String database, Set<TableId> tables, Set<TableId> completeOldRows,
-                   Consumer<FencePoint> fenceListener) {
+                   Map<TableId, List<String>> keyPartitioned, Consumer<FencePoint> fenceListener) {
+        this.keyPartitioned = Map.copyOf(keyPartitioned);
         this.producer = producer;
         this.names = names;
         this.database = database;
@@ -68,12 +79,17 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
         Lsn batchLsn = Lsn.INVALID;
         for (RecordChangeEvent<SourceRecord> event : records) {
             SourceRecord record = event.record();
-            Lsn lsn = lsnOf(record);
+            if (!(record.value() instanceof Struct value) || value.schema().field("source") == null) {
+                // Tombstones and heartbeats: nothing to publish, their offsets still advance.
+                Lsn lsn = lsnOf(record);
+                if (lsn.compareTo(batchLsn) > 0) {
+                    batchLsn = lsn;
+                }
+                continue;
+            }
+            Lsn lsn = sourceLsn(value);
             if (lsn.compareTo(batchLsn) > 0) {
                 batchLsn = lsn;
-            }
-            if (!(record.value() instanceof Struct value) || value.schema().field("source") == null) {
-                continue; // tombstones and heartbeats: nothing to publish, their offsets still advance
             }
             Struct source = value.getStruct("source");
             TableId sourceTable = new TableId(DebeziumChangeParser.repairName(source.getString("schema")),
@@ -93,23 +109,27 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
                         + database + "'; the publication holds more than the selection. Restart pgshift to re-apply the selection.");
             }
             String topic = topics.computeIfAbsent(table, t -> names.tableTopic(database, t));
-            // Without a key (tables without a primary key, truncates) all of a table's records go to partition 0, in order.
-            Integer partition = record.key() == null ? Integer.valueOf(0) : null;
+            List<String> hashed = keyPartitioned.get(table);
+            int partitions = hashed != null ? partitionCounts.computeIfAbsent(topic, t -> producer.partitionsFor(t).size()) : 1;
+            if (record.key() == null) {
+                if (change.op() == ChangeOp.TRUNCATE && partitions > 1) {
+                    // Every partition holds some of the table's rows: each gets its slice of the TRUNCATE, in its place in that partition's order.
+                    for (int p = 0; p < partitions; p++) {
+                        sends.add(send(topic, p, null, change.withSlice(new TruncateSlice(p, partitions, hashed)), lsn));
+                    }
+                }
+                else {
+                    // Tables without a key, and truncates of a table on one partition: partition 0, in order.
+                    sends.add(send(topic, 0, null, change, lsn));
+                }
+                continue;
+            }
             // The Kafka key is the row's key only (Debezium's key struct); a change's key map also holds the old row of a table with
             // REPLICA IDENTITY FULL, and only then are the key columns rendered again.
-            byte[] key = record.key() == null ? null
-                    : record.key() instanceof Struct k && k.schema().fields().size() == change.key().size() ? ChangeRecordCodec.key(change)
-                    : ChangeRecordCodec.key(DebeziumChangeParser.keyColumns(record.key()));
-            byte[] bytes = ChangeRecordCodec.value(change);
-            long size = (long) bytes.length + (key == null ? 0 : key.length);
-            if (size > Topics.MAX_PAYLOAD_BYTES) {
-                // Kafka would refuse it, and every restart would capture it again: stop with what to do instead.
-                throw new KafkaPublishException("A change to " + table + " (key " + change.key() + ") at source LSN " + lsn + " is " + (size >> 20)
-                        + " MB as a change record, more than the " + (Topics.MAX_PAYLOAD_BYTES >> 20) + " MB a Kafka record may hold (values travel"
-                        + " as PostgreSQL text, where bytea takes twice its size). pgshift cannot carry it: leave " + table + " out of the"
-                        + " migration (tables.exclude) and copy it separately during the cutover. The source offset was not advanced.", null);
-            }
-            sends.add(producer.send(new ProducerRecord<>(topic, partition, key, bytes)));
+            Map<String, String> keyColumns = record.key() instanceof Struct k && k.schema().fields().size() == change.key().size() ? change.key()
+                    : DebeziumChangeParser.keyColumns(record.key());
+            int partition = partitions > 1 ? KeyPartitioner.partition(hashed.stream().map(keyColumns::get).toList(), partitions) : 0;
+            sends.add(send(topic, partition, ChangeRecordCodec.key(keyColumns), change, lsn));
         }
         producer.flush();
         for (Future<RecordMetadata> send : sends) {
@@ -126,8 +146,10 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
         if (batchLsn.isValid()) {
             lastLsn.set(batchLsn);
         }
-        for (RecordChangeEvent<SourceRecord> event : records) {
-            committer.markProcessed(event);
+        // The engine keeps the last offset marked (Debezium's BaseSourceTask.commitRecord, Connect's OffsetStorageWriter: one offset per
+        // source partition, the later replacing the earlier), so marking the batch's last record says what marking each would.
+        if (!records.isEmpty()) {
+            committer.markProcessed(records.get(records.size() - 1));
         }
         committer.markBatchFinished();
         for (long fence : fences) {
@@ -135,6 +157,25 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
             LOG.debug("Fence {} of database '{}' passed at {}", fence, database, batchLsn);
             fenceListener.accept(point);
         }
+    }
+
+    private Future<RecordMetadata> send(String topic, int partition, byte[] key, ChangeEvent change, Lsn lsn) {
+        byte[] bytes = ChangeRecordCodec.value(change);
+        long size = (long) bytes.length + (key == null ? 0 : key.length);
+        if (size > Topics.MAX_PAYLOAD_BYTES) {
+            // Kafka would refuse it, and every restart would capture it again: stop with what to do instead.
+            throw new KafkaPublishException("A change to " + change.table() + " (key " + change.key() + ") at source LSN " + lsn + " is " + (size >> 20)
+                    + " MB as a change record, more than the " + (Topics.MAX_PAYLOAD_BYTES >> 20) + " MB a Kafka record may hold (values travel"
+                    + " as PostgreSQL text, where bytea takes twice its size). pgshift cannot carry it: leave " + change.table() + " out of the"
+                    + " migration (tables.exclude) and copy it separately during the cutover. The source offset was not advanced.", null);
+        }
+        return producer.send(new ProducerRecord<>(topic, partition, key, bytes));
+    }
+
+    /** The change's LSN from its {@code source} block (Debezium's {@code source.lsn}, the same as its offset's). */
+    private static Lsn sourceLsn(Struct value) {
+        Object lsn = value.getStruct("source").get("lsn");
+        return lsn instanceof Number n ? Lsn.valueOf(n.longValue()) : Lsn.INVALID;
     }
 
     private static Lsn lsnOf(SourceRecord record) {

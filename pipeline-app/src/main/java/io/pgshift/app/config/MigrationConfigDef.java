@@ -59,8 +59,11 @@ public final class MigrationConfigDef {
                         throw new IllegalArgumentException("'" + s + "' is neither 'embedded' nor a list host:port[,host:port...]");
                     }
                 }));
-        add(ConfigKey.optional("kafka.partitionsPerTable", INT, "1", "Partitions of each table's topic. Records are keyed by primary key,"
-                + " so each row's changes stay in order.", "1", range(1, 1000)));
+        add(ConfigKey.optional("kafka.partitionsPerTable", INT, "1", "Partitions of each table's topic, set when the topics are created."
+                + " With more than 1, the changes of a table whose order only matters per row (an integer or uuid key, and no other unique"
+                + " index or exclusion constraint) are spread over them by key, so that apply.workers appliers apply one hot table in"
+                + " parallel, each row's changes in order, and a TRUNCATE reaches every partition in its place; other tables keep partition 0."
+                + " Set it to apply.workers or more for a write-heavy table.", "1", range(1, 1000)));
         add(ConfigKey.optional("kafka.replicationFactor", INT, "1", "Replication factor of the topics pgshift creates (use 3 on a production"
                 + " cluster; the embedded broker has 1).", "1", range(1, 16)));
         add(ConfigKey.optional("kafka.properties", STRING_MAP, "{}", "Extra properties for every Kafka client pgshift creates (producer,"

@@ -47,6 +47,30 @@ public final class Catalog {
         return tables;
     }
 
+    /**
+     * The tables whose changes may be spread over their topic's partitions by key ({@code key-partitionable.sql}): only their key
+     * orders their changes, and their key prints one way in every session ({@link io.pgshift.core.change.KeyPartitioner}).
+     */
+    public static Set<TableId> keyPartitionable(Connection connection, List<TableInfo> tables) throws SQLException {
+        Set<TableId> partitionable = new TreeSet<>();
+        try (PreparedStatement ps = connection.prepareStatement(SqlResource.load("key-partitionable.sql"))) {
+            for (TableInfo t : tables) {
+                if (t.keyColumns().isEmpty()) {
+                    continue;
+                }
+                ps.setString(1, t.id().quoted());
+                ps.setArray(2, connection.createArrayOf("text", t.keyColumns().toArray()));
+                ps.setBoolean(3, t.hasPrimaryKey());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                        partitionable.add(t.id());
+                    }
+                }
+            }
+        }
+        return partitionable;
+    }
+
     /** One column of a selected table: its name and declared type, and its type after domains (Debezium's native type). */
     private record ColumnType(TableId table, String name, String typeName, long baseOid, boolean carriedExactly) {
         @Override

@@ -22,9 +22,16 @@ import io.pgshift.core.TableId;
  * @param commitTimeMs source commit time, epoch milliseconds; 0 when unknown
  * @param endsTableLoad whether this is the last snapshot row of its table (Debezium marks it): once it is applied, the
  *                      table's full load is complete
+ * @param slice        for a TRUNCATE of a key-partitioned table topic, the rows this partition's copy removes; null for every
+ *                     other change, and for a TRUNCATE of the whole table
  */
 public record ChangeEvent(TableId table, ChangeOp op, Map<String, String> key, Map<String, String> after,
-                          SourcePosition position, long commitTimeMs, boolean endsTableLoad) {
+                          SourcePosition position, long commitTimeMs, boolean endsTableLoad, TruncateSlice slice) {
+
+    public ChangeEvent(TableId table, ChangeOp op, Map<String, String> key, Map<String, String> after, SourcePosition position, long commitTimeMs,
+                       boolean endsTableLoad) {
+        this(table, op, key, after, position, commitTimeMs, endsTableLoad, null);
+    }
 
     public ChangeEvent(TableId table, ChangeOp op, Map<String, String> key, Map<String, String> after, SourcePosition position, long commitTimeMs) {
         this(table, op, key, after, position, commitTimeMs, false);
@@ -46,6 +53,14 @@ public record ChangeEvent(TableId table, ChangeOp op, Map<String, String> key, M
         key = key == null ? Map.of() : key;
         after = after == null ? Map.of() : after;
         position = position == null ? SourcePosition.SNAPSHOT : position;
+        if (slice != null && op != ChangeOp.TRUNCATE) {
+            throw new IllegalArgumentException("only a TRUNCATE has a slice, not " + op);
+        }
+    }
+
+    /** This TRUNCATE as the copy for one partition of a key-partitioned topic. */
+    public ChangeEvent withSlice(TruncateSlice slice) {
+        return new ChangeEvent(table, op, key, after, position, commitTimeMs, endsTableLoad, slice);
     }
 
     /**

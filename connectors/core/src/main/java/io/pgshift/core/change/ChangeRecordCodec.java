@@ -38,6 +38,11 @@ public final class ChangeRecordCodec {
 
     public static final int VERSION = 1;
     /**
+     * The version of a TRUNCATE that removes one partition's slice of a table ({@link TruncateSlice}): an applier that does not know
+     * slices would empty the whole table from each partition, so it must refuse such a record.
+     */
+    public static final int VERSION_SLICED_TRUNCATE = 2;
+    /**
      * Jackson limits a string to 20 MB by default ({@link StreamReadConstraints}); a text value may be up to 1 GB in PostgreSQL,
      * and a record is already bounded by Kafka's record size (pgshift's topics allow 64 MB), so no further limit applies here.
      */
@@ -72,7 +77,7 @@ public final class ChangeRecordCodec {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            g.writeNumberField("v", VERSION);
+            g.writeNumberField("v", e.slice() == null ? VERSION : VERSION_SLICED_TRUNCATE);
             g.writeStringField("op", String.valueOf(e.op().code()));
             g.writeStringField("schema", e.table().schema());
             g.writeStringField("table", e.table().table());
@@ -93,6 +98,17 @@ public final class ChangeRecordCodec {
             g.writeNumberField("commit_ts_ms", e.commitTimeMs());
             if (e.endsTableLoad()) {
                 g.writeBooleanField("ends_table_load", true);
+            }
+            if (e.slice() != null) {
+                g.writeObjectFieldStart("slice");
+                g.writeNumberField("partition", e.slice().partition());
+                g.writeNumberField("of", e.slice().partitions());
+                g.writeArrayFieldStart("key");
+                for (String k : e.slice().keyColumns()) {
+                    g.writeString(k);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
             }
             g.writeEndObject();
         }
@@ -141,6 +157,7 @@ public final class ChangeRecordCodec {
             int step = 0;
             long commitTs = 0;
             boolean endsTableLoad = false;
+            TruncateSlice slice = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
@@ -156,19 +173,23 @@ public final class ChangeRecordCodec {
                     case "step" -> step = p.getIntValue();
                     case "commit_ts_ms" -> commitTs = p.getLongValue();
                     case "ends_table_load" -> endsTableLoad = p.getBooleanValue();
+                    case "slice" -> slice = readSlice(p, t);
                     default -> p.skipChildren();
                 }
             }
-            if (version != VERSION) {
-                throw new IllegalArgumentException("it is a change record of format version " + version + ", and this pgshift reads version "
-                        + VERSION + " (was it written by another pgshift release?)");
+            if (version != VERSION && version != VERSION_SLICED_TRUNCATE) {
+                throw new IllegalArgumentException("it is a change record of format version " + version + ", and this pgshift reads versions "
+                        + VERSION + " and " + VERSION_SLICED_TRUNCATE + " (was it written by another pgshift release?)");
             }
             if (op == null || schema == null || table == null) {
                 throw new IllegalArgumentException("it lacks its op, schema or table");
             }
             SourcePosition position = lsn == 0 && previousCommitLsn == 0 ? SourcePosition.SNAPSHOT
                     : new SourcePosition(Lsn.valueOf(previousCommitLsn), Lsn.valueOf(lsn), step);
-            return new ChangeEvent(new TableId(schema, table), op, key, after, position, commitTs, endsTableLoad);
+            if (slice != null && op != ChangeOp.TRUNCATE) {
+                throw new IllegalArgumentException("it has a truncate slice but is a " + op);
+            }
+            return new ChangeEvent(new TableId(schema, table), op, key, after, position, commitTs, endsTableLoad, slice);
         }
         catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("it is not a pgshift change record (" + e.getOriginalMessage() + ")", e);
@@ -176,6 +197,29 @@ public final class ChangeRecordCodec {
         catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static TruncateSlice readSlice(JsonParser p, JsonToken start) throws IOException {
+        expect(start, JsonToken.START_OBJECT, "a truncate slice object");
+        int partition = -1;
+        int of = -1;
+        java.util.List<String> key = new java.util.ArrayList<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (field) {
+                case "partition" -> partition = p.getIntValue();
+                case "of" -> of = p.getIntValue();
+                case "key" -> {
+                    expect(t, JsonToken.START_ARRAY, "an array of key columns");
+                    while (p.nextToken() == JsonToken.VALUE_STRING) {
+                        key.add(p.getText());
+                    }
+                }
+                default -> p.skipChildren();
+            }
+        }
+        return new TruncateSlice(partition, of, key);
     }
 
     private static Map<String, String> readColumns(JsonParser p, JsonToken start) throws IOException {

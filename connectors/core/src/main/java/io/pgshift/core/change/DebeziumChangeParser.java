@@ -75,8 +75,10 @@ public final class DebeziumChangeParser {
         Map<String, String> values = new LinkedHashMap<>();
         for (Field f : struct.schema().fields()) {
             // Struct.get(Field) answers a NULL with the field schema's default, and Debezium puts the column's DEFAULT there:
-            // a NULL written to a column with a default would arrive as the default. getWithoutDefault keeps the NULL.
-            values.put(repairName(f.name()), PgTextValues.render(f.schema(), struct.getWithoutDefault(f.name()), floatsExact));
+            // a NULL written to a column with a default would arrive as the default. getWithoutDefault keeps the NULL; without a
+            // default both answer the same, and get(Field) reads by position instead of looking the name up.
+            Object value = f.schema().defaultValue() == null ? struct.get(f) : struct.getWithoutDefault(f.name());
+            values.put(repairName(f.name()), PgTextValues.render(f.schema(), value, floatsExact));
         }
         return values;
     }

@@ -57,6 +57,35 @@ class ChangeRecordCodecTest {
     }
 
     @Test
+    void aTruncateSliceTravelsAsAVersionAnOlderApplierRefuses() {
+        ChangeEvent slice = new ChangeEvent(new TableId("public", "t"), ChangeOp.TRUNCATE, Map.of(), Map.of(),
+                new SourcePosition(Lsn.valueOf(70), Lsn.valueOf(80)), 7L).withSlice(new TruncateSlice(2, 4, java.util.List.of("a", "B b")));
+
+        byte[] bytes = ChangeRecordCodec.value(slice);
+
+        assertThat(ChangeRecordCodec.decode(bytes)).isEqualTo(slice);
+        assertThat(new String(bytes, StandardCharsets.UTF_8)).startsWith("{\"v\":2,");
+        assertThatThrownBy(() -> new TruncateSlice(4, 4, java.util.List.of("a"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ChangeEvent(new TableId("public", "t"), ChangeOp.DELETE, Map.of("a", "1"), Map.of(), SourcePosition.SNAPSHOT, 0L,
+                false, new TruncateSlice(0, 2, java.util.List.of("a")))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void keysSpreadOverPartitionsAndKeepTheirPartition() {
+        int[] counts = new int[4];
+        for (int i = 0; i < 40_000; i++) {
+            int p = KeyPartitioner.partition(java.util.List.of(Integer.toString(i)), 4);
+            assertThat(KeyPartitioner.partition(java.util.List.of(Integer.toString(i)), 4)).isEqualTo(p);
+            counts[p]++;
+        }
+        assertThat(java.util.Arrays.stream(counts).boxed().toList()).allSatisfy(n -> assertThat(n).isBetween(9_000, 11_000));
+        assertThat(KeyPartitioner.partition(java.util.List.of("1", "2"), 1)).isZero();
+        assertThat(KeyPartitioner.partition(java.util.List.of("1", "2"), 7)).isBetween(0, 6);
+        assertThat(KeyPartitioner.sqlCondition(java.util.List.of("a", "B b"), 2, 4))
+                .isEqualTo("mod(('x' || left(md5(\"a\"::text || chr(31) || \"B b\"::text), 8))::bit(32)::bigint, 4) = 2");
+    }
+
+    @Test
     void fieldsAddedByALaterReleaseAreSkipped() {
         String json = "{\"v\":1,\"op\":\"c\",\"schema\":\"s\",\"table\":\"t\",\"future\":{\"x\":[1,2]},\"key\":{\"id\":\"1\"},"
                 + "\"after\":{\"id\":\"1\"},\"lsn\":9,\"prev_commit_lsn\":8,\"commit_ts_ms\":3}";
@@ -71,8 +100,8 @@ class ChangeRecordCodecTest {
                 .hasMessageContaining("field \"schema\" holds START_OBJECT");
         assertThatThrownBy(() -> ChangeRecordCodec.decode("{\"op\":\"c\",\"schema\":\"s\",\"table\":\"t\"}".getBytes(StandardCharsets.UTF_8)))
                 .hasMessageContaining("format version -1");
-        assertThatThrownBy(() -> ChangeRecordCodec.decode("{\"v\":2,\"op\":\"c\",\"schema\":\"s\",\"table\":\"t\"}".getBytes(StandardCharsets.UTF_8)))
-                .hasMessageContaining("format version 2").hasMessageContaining("reads version 1");
+        assertThatThrownBy(() -> ChangeRecordCodec.decode("{\"v\":3,\"op\":\"c\",\"schema\":\"s\",\"table\":\"t\"}".getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("format version 3").hasMessageContaining("reads versions 1 and 2");
         assertThatThrownBy(() -> ChangeRecordCodec.decode("not json".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a pgshift change record");
         assertThatThrownBy(() -> ChangeRecordCodec.decode("{\"v\":1,\"op\":\"c\",\"schema\":\"s\",\"table\":\"t\",\"after\":{\"x\":1}}"

@@ -1,4 +1,4 @@
-package io.pgshift.app.bench;
+package io.pgshift.bench;
 
 import java.io.IOException;
 import java.io.PipedInputStream;

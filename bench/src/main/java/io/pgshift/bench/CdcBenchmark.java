@@ -1,4 +1,4 @@
-package io.pgshift.app.bench;
+package io.pgshift.bench;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -63,7 +63,7 @@ public final class CdcBenchmark {
             awaitTrue(t, "SELECT count(*) = 0 FROM pg_stat_subscription WHERE subname = 'bench_cdc' AND pid IS NOT NULL");
         }
 
-        MigrationConfig config = config(servers, db);
+        MigrationConfig config = config(servers, db, DEFAULT_WORKERS);
         try (Pipeline pipeline = Pipeline.start(config)) {
             pipeline.loaded().get(30, TimeUnit.MINUTES);
             pipeline.awaitCaughtUp(Duration.ofMinutes(10));
@@ -85,8 +85,15 @@ public final class CdcBenchmark {
             result.put("live_latency_max_ms", stats.latencyQuantileMs(1.0));
         });
 
-        // The same again, with the JIT's work done: what a catch-up costs once the process has run its change path.
+        // The same again, with the JIT's work done: what a catch-up costs once the process has run its change path; then with 1 and 4
+        // apply workers (BENCH_WORKERS), the same topics (PARTITIONS per table) and the same work directory, so only the appliers differ.
         catchUp(servers, db, nativeDb, config, seconds, "warm_", result, pipeline -> { });
+        for (String w : System.getenv().getOrDefault("BENCH_WORKERS", "1,4").split(",")) {
+            int workers = Integer.parseInt(w.trim());
+            if (workers != DEFAULT_WORKERS) {
+                catchUp(servers, db, nativeDb, config(servers, db, workers), seconds, "warm_workers_" + workers + "_", result, pipeline -> { });
+            }
+        }
 
         try (Connection s = servers.source().connect(db); Connection t = servers.target().connect(db)) {
             result.put("target_equals_source", TableComparator.compare(s, t, TableSelection.all()).mismatches().isEmpty());
@@ -112,21 +119,50 @@ public final class CdcBenchmark {
         result.put(prefix + "backlog_pgbench_transactions", transactions);
         result.put(prefix + "backlog_row_changes", transactions * 4);
 
+        long changes = transactions * 4;
+        double nativeSource = BenchData.serverCpuSeconds(servers.source());
+        double nativeTarget = BenchData.serverCpuSeconds(servers.target());
         double nativeSeconds = subscriptionCatchUp(servers, nativeDb, marker);
         result.put(prefix + "native_catch_up_seconds", BenchData.round(nativeSeconds));
-        result.put(prefix + "native_row_changes_per_s", Math.round(transactions * 4 / nativeSeconds));
+        result.put(prefix + "native_row_changes_per_s", Math.round(changes / nativeSeconds));
+        result.put(prefix + "native_source_cpu_us_per_change", perChange(BenchData.serverCpuSeconds(servers.source()) - nativeSource, changes));
+        result.put(prefix + "native_target_cpu_us_per_change", perChange(BenchData.serverCpuSeconds(servers.target()) - nativeTarget, changes));
 
+        double source0 = BenchData.serverCpuSeconds(servers.source());
+        double target0 = BenchData.serverCpuSeconds(servers.target());
+        long jvm0 = processCpuNanos();
         long t0 = System.nanoTime();
         BenchData.ThreadCpu sampler = BenchData.ThreadCpu.start();
         try (Pipeline pipeline = Pipeline.start(config); Connection t = servers.target().connect(db)) {
             awaitMarker(t, marker);
             double pgshiftSeconds = (System.nanoTime() - t0) / 1e9;
-            sampler.stop();
+            long jvm = processCpuNanos() - jvm0;
+            Map<String, Long> threads = sampler.stop();
+            result.put(prefix + "apply_workers", config.applyWorkers());
             result.put(prefix + "pgshift_catch_up_seconds", BenchData.round(pgshiftSeconds));
-            result.put(prefix + "pgshift_row_changes_per_s", Math.round(transactions * 4 / pgshiftSeconds));
+            result.put(prefix + "pgshift_row_changes_per_s", Math.round(changes / pgshiftSeconds));
             result.put(prefix + "ratio_pgshift_to_native_catch_up", BenchData.round(nativeSeconds / pgshiftSeconds));
+            result.put(prefix + "pgshift_jvm_cpu_us_per_change", perChange(jvm / 1e9, changes));
+            Map<String, Object> stages = new LinkedHashMap<>();
+            for (String stage : List.of("capture", "publish", "broker", "apply", "jit", "gc", "other")) {
+                long ms = threads.entrySet().stream().filter(e -> BenchData.ThreadCpu.stage(e.getKey()).equals(stage)).mapToLong(Map.Entry::getValue).sum();
+                stages.put(stage, perChange(ms / 1e3, changes));
+            }
+            result.put(prefix + "pgshift_stage_cpu_us_per_change", stages);
+            result.put(prefix + "pgshift_source_cpu_us_per_change", perChange(BenchData.serverCpuSeconds(servers.source()) - source0, changes));
+            result.put(prefix + "pgshift_target_cpu_us_per_change", perChange(BenchData.serverCpuSeconds(servers.target()) - target0, changes));
             then.run(pipeline);
         }
+    }
+
+    /** Microseconds of CPU per change, from seconds over a count. */
+    private static double perChange(double cpuSeconds, long changes) {
+        return BenchData.round(cpuSeconds * 1e6 / changes);
+    }
+
+    /** CPU this JVM used so far, every thread (the broker runs in it), in nanoseconds. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** Enables the subscription until the marker is on its target, then disables it and waits for its worker to stop; returns the seconds to the marker. */
@@ -148,9 +184,19 @@ public final class CdcBenchmark {
         void run(Pipeline pipeline) throws Exception;
     }
 
-    private static MigrationConfig config(TestServers servers, String db) throws java.io.IOException {
-        Path work = servers.newFolder("cdc");
-        return BenchData.config(servers, "cdc", db, work);
+    /** Apply workers of the main runs: the product's default. */
+    private static final int DEFAULT_WORKERS = 2;
+    /** Partitions of each table topic ({@code kafka.partitionsPerTable}): pgbench's tables have integer keys, so their changes spread by key. */
+    private static final int PARTITIONS = 4;
+    private static Path work;
+
+    /** The migration with {@code workers} apply workers; every run shares one work directory and so one migration. */
+    private static MigrationConfig config(TestServers servers, String db, int workers) throws java.io.IOException {
+        if (work == null) {
+            work = servers.newFolder("cdc");
+        }
+        return BenchData.config(servers, "cdc", db, work, "kafka: { bootstrap: \"" + servers.bootstrapServers() + "\", partitionsPerTable: "
+                + PARTITIONS + " }\napply: { workers: " + workers + " }");
     }
 
     /** Runs {@code pgbench -n -c 4 -j 2 -T seconds} (TPC-B-like) on the source; returns the transactions it processed. */

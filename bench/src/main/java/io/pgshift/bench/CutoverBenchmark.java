@@ -1,4 +1,4 @@
-package io.pgshift.app.bench;
+package io.pgshift.bench;
 
 import java.nio.file.Path;
 import java.sql.Connection;

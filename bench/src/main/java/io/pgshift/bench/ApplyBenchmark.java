@@ -1,4 +1,4 @@
-package io.pgshift.app.bench;
+package io.pgshift.bench;
 
 import java.sql.Connection;
 import java.sql.Statement;

@@ -1,4 +1,4 @@
-package io.pgshift.app.bench;
+package io.pgshift.bench;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -64,14 +64,20 @@ final class BenchData {
      * {@code BENCH_CONFIG} (YAML, for example {@code load: { readers: 2 }}) are added, to try settings.
      */
     static io.pgshift.app.config.MigrationConfig config(io.pgshift.testkit.TestServers servers, String prefix, String db, java.nio.file.Path work) {
+        return config(servers, prefix, db, work, "");
+    }
+
+    /** As {@link #config(io.pgshift.testkit.TestServers, String, String, java.nio.file.Path)}, with {@code yaml} lines added before the environment's. */
+    static io.pgshift.app.config.MigrationConfig config(io.pgshift.testkit.TestServers servers, String prefix, String db, java.nio.file.Path work,
+                                                        String extraYaml) {
         String yaml = String.join("\n",
                 "name: " + prefix + "_" + db.replaceAll("[^a-z0-9]", ""),
                 "source: { host: 127.0.0.1, port: " + servers.source().port() + ", user: postgres }",
                 "target: { host: 127.0.0.1, port: " + servers.target().port() + ", user: postgres }",
                 "databases:", "  - { source: " + db + " }",
                 "tables: { include: [\"public.*\"] }",
-                "kafka: { bootstrap: \"" + servers.bootstrapServers() + "\" }",
-                "workDir: \"" + work + "\"", java.util.Objects.requireNonNullElse(System.getenv("BENCH_CONFIG"), ""), "");
+                extraYaml.contains("kafka:") ? "" : "kafka: { bootstrap: \"" + servers.bootstrapServers() + "\" }",
+                "workDir: \"" + work + "\"", extraYaml, java.util.Objects.requireNonNullElse(System.getenv("BENCH_CONFIG"), ""), "");
         return new io.pgshift.app.config.MigrationConfigLoader(System::getenv).parse(yaml, prefix);
     }
 
@@ -141,11 +147,9 @@ final class BenchData {
 
         static ThreadCpu start() {
             ThreadCpu t = new ThreadCpu();
-            if (System.getenv("BENCH_THREADS") != null) {
-                Thread s = new Thread(t::sample, "bench-sampler");
-                s.setDaemon(true);
-                s.start();
-            }
+            Thread s = new Thread(t::sample, "bench-sampler");
+            s.setDaemon(true);
+            s.start();
             return t;
         }
 
@@ -205,20 +209,54 @@ final class BenchData {
             }
         }
 
-        void stop() {
+        /**
+         * Stops sampling; returns CPU milliseconds by thread name (numbers stripped; the JVM's own threads as {@code jvm: <name>}), and
+         * with {@code BENCH_THREADS} set prints the 25 largest and how busy the machine was.
+         */
+        Map<String, Long> stop() {
             running = false;
-            if (names.isEmpty()) {
-                return;
-            }
             Map<String, Long> byName = new java.util.TreeMap<>();
             last.forEach((id, cpu) -> byName.merge(names.get(id), (cpu - first.get(id)) / 1_000_000, Long::sum));
             internalThreadTicks().forEach((name, ticks) -> byName.merge("jvm: " + name, (ticks - internalAtStart.getOrDefault(name, 0L)) * 10, Long::sum));
+            if (System.getenv("BENCH_THREADS") == null) {
+                return byName;
+            }
             byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(25)
                     .forEach(e -> System.err.println("cpu ms " + e.getValue() + "\t" + e.getKey()));
             long[] now = machineTicks();
             long busy = now[0] - machineAtStart[0];
             long all = busy + now[1] - machineAtStart[1];
             System.err.println("machine cpu busy " + (all == 0 ? 0 : 100 * busy / all) + "% (every process, every core)");
+            return byName;
+        }
+
+        /**
+         * The stage a thread works for, by its name: {@code capture} (Debezium's decoding thread and its helpers), {@code publish} (the
+         * engine's thread that runs pgshift's publisher, and the producer's network thread), {@code broker} (the embedded Kafka broker),
+         * {@code apply} (the appliers and their consumers), {@code jit}, {@code gc}, else {@code other}.
+         */
+        static String stage(String thread) {
+            if (thread.startsWith("jvm: C")) {
+                return "jit";
+            }
+            if (thread.startsWith("jvm: ")) {
+                return "gc";
+            }
+            if (thread.startsWith("debezium-") || thread.equals("Thread-#")) {
+                return "capture";
+            }
+            if (thread.startsWith("pool-") || thread.startsWith("kafka-producer-network-thread")) {
+                return "publish";
+            }
+            if (thread.startsWith("pgshift-applier") || thread.startsWith("kafka-coordinator-heartbeat-thread")) {
+                return "apply";
+            }
+            if (thread.startsWith("data-plane-kafka") || thread.startsWith("kafka-") || thread.startsWith("group-coordinator")
+                    || thread.startsWith("quorum") || thread.startsWith("broker-") || thread.startsWith("ExpirationReaper")
+                    || thread.startsWith("LogDirFailureHandler") || thread.startsWith("raft") || thread.startsWith("share-")) {
+                return "broker";
+            }
+            return "other";
         }
     }
 }

@@ -87,6 +87,7 @@ public final class CdcBenchmark {
 
         // The same again, with the JIT's work done: what a catch-up costs once the process has run its change path; then with 1 and 4
         // apply workers (BENCH_WORKERS), the same topics (PARTITIONS per table) and the same work directory, so only the appliers differ.
+        result.put("partitions_per_table", PARTITIONS);
         catchUp(servers, db, nativeDb, config, seconds, "warm_", result, pipeline -> { });
         for (String w : System.getenv().getOrDefault("BENCH_WORKERS", "1,4").split(",")) {
             int workers = Integer.parseInt(w.trim());
@@ -186,8 +187,11 @@ public final class CdcBenchmark {
 
     /** Apply workers of the main runs: the product's default. */
     private static final int DEFAULT_WORKERS = 2;
-    /** Partitions of each table topic ({@code kafka.partitionsPerTable}): pgbench's tables have integer keys, so their changes spread by key. */
-    private static final int PARTITIONS = 4;
+    /**
+     * Partitions of each table topic ({@code kafka.partitionsPerTable}, from {@code BENCH_PARTITIONS}; 1, the product's default, when
+     * unset): with more, pgbench's tables (integer keys, no other unique index) spread over them by key.
+     */
+    private static final int PARTITIONS = Integer.parseInt(System.getenv().getOrDefault("BENCH_PARTITIONS", "1"));
     private static Path work;
 
     /** The migration with {@code workers} apply workers; every run shares one work directory and so one migration. */

@@ -81,7 +81,11 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         catch (IOException e) {
             listening.completeExceptionally(e);
         }
-        listening.completeExceptionally(new IllegalStateException("the registry ended before it listened (exit " + p.exitValue() + ")"));
+        if (!listening.isDone()) {
+            // Its output ended before it said where it listens: it stopped, or is stopping.
+            listening.completeExceptionally(new IllegalStateException("the registry's output ended before it listened"
+                    + (p.isAlive() ? "" : " (exit " + p.exitValue() + ")")));
+        }
     }
 
     /** The built registry, found from the working directory or one of its parents (the project root or a module of it). */

@@ -128,7 +128,15 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
             // REPLICA IDENTITY FULL, and only then are the key columns rendered again.
             Map<String, String> keyColumns = record.key() instanceof Struct k && k.schema().fields().size() == change.key().size() ? change.key()
                     : DebeziumChangeParser.keyColumns(record.key());
-            int partition = partitions > 1 ? KeyPartitioner.partition(hashed.stream().map(keyColumns::get).toList(), partitions) : 0;
+            int partition;
+            try {
+                partition = partitions > 1 ? KeyPartitioner.partition(hashed, keyColumns, partitions) : 0;
+            }
+            catch (IllegalArgumentException e) {
+                throw new KafkaPublishException("A change to " + table + " at source LSN " + lsn + " cannot be placed by its key (" + e.getMessage()
+                        + "; the catalog's key is " + hashed + "). Its key changed since pgshift started: restart pgshift. The source offset was"
+                        + " not advanced.", e);
+            }
             sends.add(send(topic, partition, ChangeRecordCodec.key(keyColumns), change, lsn));
         }
         producer.flush();

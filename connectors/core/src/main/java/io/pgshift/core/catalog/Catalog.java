@@ -61,6 +61,7 @@ public final class Catalog {
                 ps.setString(1, t.id().quoted());
                 ps.setArray(2, connection.createArrayOf("text", t.keyColumns().toArray()));
                 ps.setBoolean(3, t.hasPrimaryKey());
+                ps.setArray(4, connection.createArrayOf("int4", io.pgshift.core.change.KeyPartitioner.PARTITIONABLE_TYPE_OIDS.toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next() && rs.getBoolean(1)) {
                         partitionable.add(t.id());

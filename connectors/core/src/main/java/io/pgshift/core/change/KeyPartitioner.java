@@ -21,7 +21,7 @@ import io.pgshift.core.Identifiers;
  */
 public final class KeyPartitioner {
 
-    /** Type OIDs ({@code pg_type.oid}, after domains) whose text form is canonical: int8, int2, int4, uuid. */
+    /** Type OIDs ({@code pg_type.oid}, after domains) whose text form is canonical: int8, int2, int4, uuid ({@code key-partitionable.sql}). */
     public static final List<Integer> PARTITIONABLE_TYPE_OIDS = List.of(20, 21, 23, 2950);
 
     private static final char SEPARATOR = '\u001f';
@@ -37,9 +37,6 @@ public final class KeyPartitioner {
      * @throws IllegalArgumentException when {@code partitions} is below 1 or a key value is null
      */
     public static int partition(Collection<String> keyTexts, int partitions) {
-        if (partitions < 1) {
-            throw new IllegalArgumentException("a topic has at least one partition, not " + partitions);
-        }
         if (partitions == 1) {
             return 0;
         }
@@ -48,10 +45,42 @@ public final class KeyPartitioner {
             if (v == null) {
                 throw new IllegalArgumentException("a key column is null");
             }
-            if (!joined.isEmpty()) {
-                joined.append(SEPARATOR);
+            append(joined, v);
+        }
+        return of(joined, partitions);
+    }
+
+    /**
+     * The partition of a change whose values ({@code values}, column name to text) hold the key columns {@code keyColumns} (in key
+     * order); the same as {@link #partition(Collection, int)} of those values.
+     *
+     * @throws IllegalArgumentException naming the column when a key column is missing from {@code values} or null there
+     */
+    public static int partition(List<String> keyColumns, java.util.Map<String, String> values, int partitions) {
+        if (partitions == 1) {
+            return 0;
+        }
+        StringBuilder joined = new StringBuilder(32);
+        for (String k : keyColumns) {
+            String v = values.get(k);
+            if (v == null) {
+                throw new IllegalArgumentException("key column \"" + k + "\" is " + (values.containsKey(k) ? "null" : "missing") + " in the change");
             }
-            joined.append(v);
+            append(joined, v);
+        }
+        return of(joined, partitions);
+    }
+
+    private static void append(StringBuilder joined, String value) {
+        if (!joined.isEmpty()) {
+            joined.append(SEPARATOR);
+        }
+        joined.append(value);
+    }
+
+    private static int of(StringBuilder joined, int partitions) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("a topic has at least one partition, not " + partitions);
         }
         byte[] md5 = MD5.get().digest(joined.toString().getBytes(StandardCharsets.UTF_8));
         long hash = ((md5[0] & 0xffL) << 24) | ((md5[1] & 0xffL) << 16) | ((md5[2] & 0xffL) << 8) | (md5[3] & 0xffL);

@@ -5,11 +5,12 @@
 -- stream (two rows may swap a unique value, which only source order applies without a conflict), and every
 -- key column's type, after domains, prints one way in every session (int2, int4, int8, uuid).
 -- Parameters (JDBC, in order): the table (schema-qualified, quoted, as text), its key columns (text[]), whether
--- the key is the primary key (else the replica identity index).
+-- the key is the primary key (else the replica identity index), the type OIDs whose text is canonical (int[],
+-- KeyPartitioner.PARTITIONABLE_TYPE_OIDS).
 -- Columns: partitionable (boolean).
 -- Runnable in psql with the parameters filled in.
 WITH RECURSIVE params AS (
-    SELECT ?::text::regclass AS rel, ?::text[] AS key_columns, ?::boolean AS by_primary_key
+    SELECT ?::text::regclass AS rel, ?::text[] AS key_columns, ?::boolean AS by_primary_key, ?::int[]::oid[] AS hashable_types
 ), key_types(attname, typ) AS (
     SELECT a.attname, a.atttypid
       FROM pg_attribute a, params
@@ -29,7 +30,7 @@ SELECT c.relkind = 'r'
        AND (SELECT count(*)
               FROM key_types k
               JOIN pg_type t ON t.oid = k.typ
-             WHERE t.typtype <> 'd' AND t.oid IN (20, 21, 23, 2950)) = cardinality(params.key_columns)
+             WHERE t.typtype <> 'd' AND t.oid = ANY (params.hashable_types)) = cardinality(params.key_columns)
        AS partitionable
   FROM pg_class c, params
  WHERE c.oid = params.rel

@@ -80,6 +80,15 @@ class ChangeRecordCodecTest {
         }
         assertThat(java.util.Arrays.stream(counts).boxed().toList()).allSatisfy(n -> assertThat(n).isBetween(9_000, 11_000));
         assertThat(KeyPartitioner.partition(java.util.List.of("1", "2"), 1)).isZero();
+        // By column names over a change's values (other columns ignored): the same partition as the key's texts in key order.
+        Map<String, String> values = row("b", "-7", "note", "x", "a", "0f8fad5b-d9cb-469f-a165-70867728950e");
+        for (int n : new int[] {2, 3, 16}) {
+            assertThat(KeyPartitioner.partition(java.util.List.of("a", "b"), values, n))
+                    .isEqualTo(KeyPartitioner.partition(java.util.List.of("0f8fad5b-d9cb-469f-a165-70867728950e", "-7"), n));
+        }
+        assertThatThrownBy(() -> KeyPartitioner.partition(java.util.List.of("a", "c"), values, 4))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"c\" is missing");
+        assertThatThrownBy(() -> KeyPartitioner.partition(java.util.List.of("1"), 0)).isInstanceOf(IllegalArgumentException.class);
         assertThat(KeyPartitioner.partition(java.util.List.of("1", "2"), 7)).isBetween(0, 6);
         assertThat(KeyPartitioner.sqlCondition(java.util.List.of("a", "B b"), 2, 4))
                 .isEqualTo("mod(('x' || left(md5(\"a\"::text || chr(31) || \"B b\"::text), 8))::bit(32)::bigint, 4) = 2");

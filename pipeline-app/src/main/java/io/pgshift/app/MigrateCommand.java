@@ -83,6 +83,11 @@ final class MigrateCommand implements Callable<Integer> {
         if (!skipCheck && !checksAllowStart(cfg)) {
             return 3;
         }
+        if (skipLoad && cfg.viaConnect()) {
+            spec.commandLine().getErr().println("pgshift: --skip-load does not go with connect.url: on Kafka Connect the connectors stream from the"
+                    + " slot pgshift's load leaves at its consistent point.");
+            return 2;
+        }
         if (skipLoad) {
             LOG.warn("--skip-load: no initial load. Only changes committed after the replication slot is created reach the target; rows the"
                     + " target does not already hold stay missing.");

@@ -168,6 +168,51 @@ public final class ChangeApplier implements AutoCloseable {
      * watermarks. Connection losses, serialization failures and deadlocks are retried; any other refusal
      * by the target throws an {@link ApplyException} naming the record, and nothing of the batch is kept.
      */
+    /**
+     * The records with each field that is not a column of its target table renamed to the column it stands for, when it is that
+     * column's name as Debezium's {@code field.name.adjustment.mode=avro_unicode} writes it ({@link AvroFieldNames}); a field matching
+     * no column is left as it is (and stops the apply naming it).
+     */
+    private List<SourceRecordRef> withColumnNames(Connection c, List<SourceRecordRef> records) throws SQLException {
+        List<SourceRecordRef> out = null;
+        for (int i = 0; i < records.size(); i++) {
+            SourceRecordRef r = records.get(i);
+            ChangeEvent e = r.event();
+            if (e == null) {
+                continue;
+            }
+            TargetTable table = null;
+            for (Map<String, String> m : List.of(e.key(), e.after())) {
+                for (String f : m.keySet()) {
+                    if (table == null) {
+                        table = catalog.table(c, e.table());
+                    }
+                    if (!table.hasColumn(f)) {
+                        if (out == null) {
+                            out = new java.util.ArrayList<>(records);
+                        }
+                        out.set(i, r.withEvent(renamed(e, AvroFieldNames.reverse(table.columns().keySet()))));
+                        break;
+                    }
+                }
+                if (out != null && out.get(i) != r) {
+                    break;
+                }
+            }
+        }
+        return out == null ? records : out;
+    }
+
+    private static ChangeEvent renamed(ChangeEvent e, Map<String, String> columns) {
+        java.util.function.Function<Map<String, String>, Map<String, String>> rename = m -> {
+            Map<String, String> n = new java.util.LinkedHashMap<>();
+            m.forEach((k, v) -> n.put(columns.getOrDefault(k, k), v));
+            return n;
+        };
+        return new ChangeEvent(e.table(), e.op(), rename.apply(e.key()), rename.apply(e.after()), e.position(), e.commitTimeMs(), e.endsTableLoad(),
+                e.slice());
+    }
+
     public synchronized void apply(List<SourceRecordRef> records) {
         if (records.isEmpty()) {
             return;
@@ -175,7 +220,7 @@ public final class ChangeApplier implements AutoCloseable {
         SQLException last = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             try {
-                List<SourceRecordRef> resolved = resolver.resolve(connection(), records);
+                List<SourceRecordRef> resolved = resolver.resolve(connection(), withColumnNames(connection(), records));
                 Outcome outcome = applyOnce(resolved, true);
                 connection.commit();
                 lastPositions.putAll(outcome.positions);

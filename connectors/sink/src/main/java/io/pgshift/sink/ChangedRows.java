@@ -41,6 +41,8 @@ public final class ChangedRows {
     }
 
     private final AtomicLong sequence = new AtomicLong();
+    /** Set when changes stop being recorded (their reader failed): every table has changed, its keys incomplete, from then on. */
+    private volatile boolean blind;
     private final AtomicLong keptKeys = new AtomicLong();
     private final int maxKeys;
     private final Map<TableId, TableChanges> tables = new ConcurrentHashMap<>();
@@ -66,7 +68,7 @@ public final class ChangedRows {
     }
 
     /** Records the applied changes; called after their target transaction committed. */
-    void record(List<ChangeEvent> applied) {
+    public void record(List<ChangeEvent> applied) {
         for (ChangeEvent e : applied) {
             TableChanges c = tables.get(e.table());
             if (c == null) {
@@ -107,8 +109,19 @@ public final class ChangedRows {
         return values;
     }
 
+    /**
+     * Changes are no longer recorded from now on (whoever read them stopped): every table counts as changed, with its keys incomplete,
+     * so that a validation compares every table whole.
+     */
+    public void markAllIncomplete() {
+        blind = true;
+    }
+
     /** What changed in the table after sequence number {@code after}. */
     public Since since(TableId table, long after) {
+        if (blind) {
+            return new Since(true, false, List.of());
+        }
         TableChanges c = tables.get(table);
         if (c == null) {
             return new Since(untrackedLastChange.getOrDefault(table, -1L) > after, false, List.of());

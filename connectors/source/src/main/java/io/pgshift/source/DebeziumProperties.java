@@ -120,6 +120,31 @@ public final class DebeziumProperties {
         return p;
     }
 
+    /** Keys of {@link #build} that configure the embedded engine's own Kafka clients and pgshift's classes, not the connector. */
+    private static final Set<String> ENGINE_ONLY = Set.of("offset.storage", "offset.storage.topic", "offset.storage.partitions",
+            "offset.storage.replication.factor", "offset.flush.interval.ms", "offset.flush.timeout.ms", "bootstrap.servers", "converters",
+            "topic.naming.strategy");
+
+    /**
+     * The same connector configuration for a Kafka Connect worker: without the embedded engine's offset storage and Kafka clients (the
+     * worker has its own), and without pgshift's classes (the worker's Debezium plugin does not hold them: Debezium's default topic
+     * names are the same, and the pgshift sink reads the values Debezium does not carry exactly from the source by key, as its
+     * {@code DebeziumFidelity} finds them in the record's schema).
+     *
+     * @return the connector's properties, in order
+     */
+    public static Map<String, String> forConnect(CaptureConfig config, Collection<TableInfo> tableInfos) {
+        Properties p = build(config, tableInfos);
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (String k : p.stringPropertyNames()) {
+            if (ENGINE_ONLY.contains(k) || k.startsWith("pgshift.") || config.kafkaProperties().containsKey(k) && !config.debeziumOverrides().containsKey(k)) {
+                continue;
+            }
+            out.put(k, p.getProperty(k));
+        }
+        return out;
+    }
+
     /**
      * Debezium matches {@code schema.table} against comma-separated regular expressions, compiled
      * case-insensitively: quote every character that means something there, and turn case-insensitivity

@@ -866,6 +866,9 @@ public final class PrerequisiteChecks {
     private static String connectionFix(PgEndpoint endpoint, SQLException e) {
         String msg = String.valueOf(e.getMessage());
         String role = endpoint.role();
+        if ("28P01".equals(e.getSQLState())) {
+            return "the server refuses the password of user " + endpoint.user() + ": fix " + role + ".password (or " + role + ".user)";
+        }
         if (msg.contains("does not support SSL")) {
             return "the server does not offer TLS: enable ssl on it (ssl = on, with a certificate), or set " + role + ".sslmode to prefer or disable";
         }

@@ -13,7 +13,32 @@ import io.pgshift.core.TableSelection;
 public record MigrationConfig(String name, PgEndpoint source, PgEndpoint target, List<DatabaseMapping> databases, TableSelection tables,
                               Kafka kafka, Path workDir, long heartbeatIntervalMs, int maxBatchRecords, int applyWorkers,
                               Map<String, String> debezium, int longTransactionSeconds, Coordination coordination, Load load,
-                              ValidationSettings validation) {
+                              ValidationSettings validation, Connect connect) {
+
+    /**
+     * Streaming through a Kafka Connect cluster ({@code connect.*}).
+     *
+     * @param url       the Connect REST API
+     * @param user      its basic-auth user, or null
+     * @param password  its basic-auth password
+     * @param sinkTasks tasks.max of each sink connector
+     * @param deleteAtCompletion delete the connectors at COMPLETED (false: stop them)
+     */
+    public record Connect(String url, String user, io.pgshift.core.Secret password, int sinkTasks, boolean deleteAtCompletion) {
+    }
+
+    /**
+     * The schema registry of {@code kafka.format: avro}.
+     *
+     * @param converter "confluent" or "apicurio"
+     */
+    public record SchemaRegistry(String url, String converter, String user, io.pgshift.core.Secret password) {
+    }
+
+    /** Whether the changes stream through Kafka Connect ({@code connect.url} set) rather than this process. */
+    public boolean viaConnect() {
+        return connect != null;
+    }
 
     /**
      * How the initial load runs.
@@ -54,7 +79,12 @@ public record MigrationConfig(String name, PgEndpoint source, PgEndpoint target,
     }
 
     /** Where Kafka is. */
-    public record Kafka(String bootstrap, int partitionsPerTable, short replicationFactor, Map<String, String> properties) {
+    public record Kafka(String bootstrap, int partitionsPerTable, short replicationFactor, Map<String, String> properties, String format,
+                        SchemaRegistry schemaRegistry) {
+
+        public boolean avro() {
+            return "avro".equals(format);
+        }
 
         public boolean embedded() {
             return "embedded".equals(bootstrap);
@@ -71,7 +101,8 @@ public record MigrationConfig(String name, PgEndpoint source, PgEndpoint target,
                 + databases.stream().map(d -> d.source() + " -> " + d.target()).collect(Collectors.joining(", "))
                 + ", tables " + tables + ", kafka " + kafka.bootstrap() + " (" + kafka.partitionsPerTable() + " partitions per table, replication "
                 + kafka.replicationFactor() + ", properties " + masked(kafka.properties()) + "), workDir " + workDir
-                + ", heartbeat every " + heartbeatIntervalMs + " ms, batches of up to " + maxBatchRecords + " records, " + applyWorkers + " apply workers, debezium " + masked(debezium);
+                + (connect != null ? ", via Kafka Connect at " + connect.url() + " (" + kafka.format() + (kafka.avro() ? ", registry "
+                + kafka.schemaRegistry().url() : "") + ")" : "") + ", heartbeat every " + heartbeatIntervalMs + " ms, batches of up to " + maxBatchRecords + " records, " + applyWorkers + " apply workers, debezium " + masked(debezium);
     }
 
     static Map<String, String> masked(Map<String, String> props) {

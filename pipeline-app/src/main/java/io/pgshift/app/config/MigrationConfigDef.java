@@ -68,6 +68,47 @@ public final class MigrationConfigDef {
                 + " cluster; the embedded broker has 1).", "1", range(1, 16)));
         add(ConfigKey.optional("kafka.properties", STRING_MAP, "{}", "Extra properties for every Kafka client pgshift creates (producer,"
                 + " consumer, admin), such as security.protocol or sasl.jaas.config. Values may use ${VAR}.", "{}", v -> { }));
+        add(ConfigKey.optional("kafka.format", STRING, "json", "How the Debezium connector and the pgshift sink on Kafka Connect write and read"
+                + " the table topics (only with connect.url; pgshift's own capture writes its compact record format): 'json' (Connect's"
+                + " JsonConverter with schemas) or 'avro' (the Confluent wire format, schemas in kafka.schemaRegistry).", "json", v -> {
+                    if (!List.of("json", "avro").contains(v)) {
+                        throw new IllegalArgumentException("'" + v + "' is not a format; use json or avro");
+                    }
+                }));
+        add(ConfigKey.section("kafka.schemaRegistry", OBJECT, "The schema registry of kafka.format avro (Confluent REST API)."));
+        add(ConfigKey.optional("kafka.schemaRegistry.url", STRING, null, "Its URL as the Connect workers reach it: Confluent Schema Registry"
+                + " (http://registry:8081), or Apicurio Registry's API (http://registry:8080/apis/registry/v2 with converter apicurio).",
+                "http://registry:8081", MigrationConfigDef::httpUrl));
+        add(ConfigKey.optional("kafka.schemaRegistry.converter", STRING, "confluent", "The Avro converter on the workers: 'confluent'"
+                + " (io.confluent.connect.avro.AvroConverter) or 'apicurio' (io.apicurio.registry.utils.converter.AvroConverter, which writes"
+                + " the same Confluent wire format).", "confluent", v -> {
+                    if (!List.of("confluent", "apicurio").contains(v)) {
+                        throw new IllegalArgumentException("'" + v + "' is not a converter; use confluent or apicurio");
+                    }
+                }));
+        add(ConfigKey.optional("kafka.schemaRegistry.user", STRING, null, "User of the registry's basic authentication.", "pgshift",
+                MigrationConfigDef::nonBlank));
+        add(ConfigKey.optional("kafka.schemaRegistry.password", SECRET, null, "Its password; ${VARIABLE} reads it from the environment. It"
+                + " never appears in logs or status (it is in the connectors' configuration on the Connect cluster).",
+                "${REGISTRY_PASSWORD}", v -> { }));
+        add(ConfigKey.section("connect", OBJECT, "Stream through your Kafka Connect cluster instead of this process: after the schema and the"
+                + " bulk load, the coordinator creates a Debezium PostgreSQL source connector and a pgshift sink connector per database"
+                + " through the Connect REST API, watches them, and runs the status, control topic and cutover as in a single process."));
+        add(ConfigKey.optional("connect.url", STRING, null, "The Connect REST API, http(s)://host:port of any worker. Every worker needs"
+                + " the Debezium PostgreSQL connector and the pgshift sink plugin on its plugin.path.", "http://connect:8083",
+                MigrationConfigDef::httpUrl));
+        add(ConfigKey.optional("connect.user", STRING, null, "User of the REST API's basic authentication.", "pgshift",
+                MigrationConfigDef::nonBlank));
+        add(ConfigKey.optional("connect.password", SECRET, null, "Its password; ${VARIABLE} reads it from the environment.",
+                "${CONNECT_PASSWORD}", v -> { }));
+        add(ConfigKey.optional("connect.sinkTasks", INT, "2", "tasks.max of each sink connector: the Connect tasks that apply a database"
+                + " in parallel, each partition in order by one of them.", "2", range(1, 64)));
+        add(ConfigKey.optional("connect.atCompletion", STRING, "delete", "What happens to the connectors once a cutover completes:"
+                + " 'delete' them, or 'stop' them (kept, stopped, for inspection).", "delete", v -> {
+                    if (!List.of("delete", "stop").contains(v)) {
+                        throw new IllegalArgumentException("'" + v + "' is not an action; use delete or stop");
+                    }
+                }));
         add(ConfigKey.optional("workDir", STRING, ".pgshift", "The work directory: the embedded broker's data, reports.", ".pgshift",
                 MigrationConfigDef::nonBlank));
         add(ConfigKey.section("capture", OBJECT, "The capture of changes on the source."));
@@ -193,6 +234,23 @@ public final class MigrationConfigDef {
     private static void nonBlank(Object v) {
         if (((String) v).isBlank()) {
             throw new IllegalArgumentException("must not be empty");
+        }
+    }
+
+    private static void httpUrl(Object v) {
+        String s = (String) v;
+        java.net.URI uri;
+        try {
+            uri = java.net.URI.create(s);
+        }
+        catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + s + "' is not a URL: " + e.getMessage());
+        }
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw new IllegalArgumentException("'" + s + "' is not an http(s)://host:port URL");
+        }
+        if (uri.getUserInfo() != null) {
+            throw new IllegalArgumentException("put the credentials in the user and password keys, not in the URL");
         }
     }
 

@@ -101,7 +101,9 @@ public final class MigrationConfigLoader {
         Map<String, String> kafkaProps = (Map<String, String>) value(root, "kafka.properties", "kafka.properties");
         MigrationConfig.Kafka kafka = new MigrationConfig.Kafka((String) value(root, "kafka.bootstrap", "kafka.bootstrap"),
                 (Integer) value(root, "kafka.partitionsPerTable", "kafka.partitionsPerTable"),
-                ((Integer) value(root, "kafka.replicationFactor", "kafka.replicationFactor")).shortValue(), kafkaProps);
+                ((Integer) value(root, "kafka.replicationFactor", "kafka.replicationFactor")).shortValue(), kafkaProps,
+                (String) value(root, "kafka.format", "kafka.format"), schemaRegistry(root));
+        MigrationConfig.Connect connect = connect(root, kafka);
         @SuppressWarnings("unchecked")
         Map<String, String> debezium = (Map<String, String>) value(root, "debezium", "debezium");
         return new MigrationConfig(name, source, target, List.copyOf(databases), tables, kafka, Path.of((String) value(root, "workDir", "workDir")),
@@ -119,7 +121,49 @@ public final class MigrationConfigLoader {
                 new MigrationConfig.ValidationSettings((String) value(root, "cutover.validation", "cutover.validation"),
                         (Integer) value(root, "validation.chunkRows", "validation.chunkRows"),
                         (Integer) value(root, "validation.threads", "validation.threads"),
-                        (Integer) value(root, "validation.maxChangedRows", "validation.maxChangedRows")));
+                        (Integer) value(root, "validation.maxChangedRows", "validation.maxChangedRows")), connect);
+    }
+
+    private MigrationConfig.SchemaRegistry schemaRegistry(JsonNode root) {
+        value(root, "kafka.schemaRegistry", "kafka.schemaRegistry");
+        String url = (String) value(root, "kafka.schemaRegistry.url", "kafka.schemaRegistry.url");
+        String converter = (String) value(root, "kafka.schemaRegistry.converter", "kafka.schemaRegistry.converter");
+        String user = (String) value(root, "kafka.schemaRegistry.user", "kafka.schemaRegistry.user");
+        Secret password = (Secret) value(root, "kafka.schemaRegistry.password", "kafka.schemaRegistry.password");
+        return url == null ? null : new MigrationConfig.SchemaRegistry(url, converter, user, password == null ? Secret.none() : password);
+    }
+
+    private MigrationConfig.Connect connect(JsonNode root, MigrationConfig.Kafka kafka) {
+        value(root, "connect", "connect");
+        String url = (String) value(root, "connect.url", "connect.url");
+        String user = (String) value(root, "connect.user", "connect.user");
+        Secret password = (Secret) value(root, "connect.password", "connect.password");
+        int tasks = (Integer) value(root, "connect.sinkTasks", "connect.sinkTasks");
+        String atCompletion = (String) value(root, "connect.atCompletion", "connect.atCompletion");
+        if (url == null) {
+            if (locate(root, "connect") != null && !locate(root, "connect").isMissingNode() && !locate(root, "connect").isNull()) {
+                throw new ConfigException("connect.url", "is missing: the connect section streams through a Kafka Connect cluster at this REST"
+                        + " URL, for example url: http://connect:8083");
+            }
+            if (kafka.avro()) {
+                throw new ConfigException("kafka.format", "avro needs connect.url: it is the format of the connectors on Kafka Connect;"
+                        + " pgshift's own capture writes its compact record format (remove kafka.format, or set connect.url)");
+            }
+            return null;
+        }
+        if (kafka.embedded()) {
+            throw new ConfigException("kafka.bootstrap", "is 'embedded', but connect.url streams through a Kafka Connect cluster: set"
+                    + " kafka.bootstrap to that cluster's brokers");
+        }
+        if ("debezium".equals(value(root, "load.method", "load.method"))) {
+            throw new ConfigException("load.method", "debezium does not go with connect.url: on Kafka Connect pgshift loads the tables itself"
+                    + " (load.method copy), then the connectors stream from the load's consistent point; remove load.method");
+        }
+        if (kafka.avro() && kafka.schemaRegistry() == null) {
+            throw new ConfigException("kafka.schemaRegistry.url", "is missing: kafka.format avro keeps its schemas in a schema registry, for"
+                    + " example url: http://registry:8081");
+        }
+        return new MigrationConfig.Connect(url, user, password == null ? Secret.none() : password, tasks, "delete".equals(atCompletion));
     }
 
     private PgEndpoint endpoint(JsonNode root, String role) {

@@ -123,6 +123,9 @@ public final class Coordinator implements AutoCloseable {
     private void tick() {
         try {
             Pipeline p = pipeline;
+            if (p.connect() != null) {
+                p.connect().poll();
+            }
             List<MigrationStatus.Database> dbs = collector.databases(p, validation);
             Phase phase;
             String reason = null;

@@ -45,6 +45,19 @@ final class MigrationMetrics {
                 gauge("pgshift.apply.latency.milliseconds", "Source commit to applied in the target, last change", tags, d, null,
                         MigrationStatus.Database::latencyMs, t -> 0);
             }
+            if (db.connect() != null) {
+                for (io.pgshift.app.connect.ConnectStreaming.PartitionLag p : db.connect().partitions()) {
+                    String key = "lag:" + d + ":" + p.topic() + ":" + p.partition();
+                    if (registered.add(key)) {
+                        Gauge.builder("pgshift.connect.sink.lag.records", this, m -> m.partitionLag(d, p.topic(), p.partition()))
+                                .description("Records of a table-topic partition the sink connector's consumer group has not committed (end - committed"
+                                        + " offset), as Kafka tools show its lag")
+                                .tags(Tags.of("database", d, "group", db.connect().consumerGroup(), "topic", p.topic(), "partition",
+                                        Integer.toString(p.partition())))
+                                .register(registry);
+                    }
+                }
+            }
             for (MigrationStatus.Table t : db.tables()) {
                 if (registered.add("table:" + d + ":" + t.table())) {
                     Tags tags = Tags.of("database", d, "table", t.table());
@@ -77,6 +90,15 @@ final class MigrationMetrics {
             return 0;
         }
         return s.databases().stream().filter(d -> d.source().equals(database)).mapToDouble(f).findFirst().orElse(0);
+    }
+
+    private double partitionLag(String database, String topic, int partition) {
+        MigrationStatus s = latest;
+        if (s == null) {
+            return 0;
+        }
+        return s.databases().stream().filter(d -> d.source().equals(database) && d.connect() != null).flatMap(d -> d.connect().partitions().stream())
+                .filter(p -> p.topic().equals(topic) && p.partition() == partition).mapToDouble(p -> p.lag()).findFirst().orElse(0);
     }
 
     private double tableValue(String database, String table, ToDoubleFunction<MigrationStatus.Table> f) {

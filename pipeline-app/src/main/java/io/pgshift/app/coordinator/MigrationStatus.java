@@ -21,10 +21,15 @@ public record MigrationStatus(String type, String migration, boolean running, Ph
     public record Cutover(String commandId, String requestedBy, String step, String startedAt, boolean sourceFrozen, String result) {
     }
 
-    /** One source database and its target database. */
+    /**
+     * One source database and its target database.
+     *
+     * @param connect on Kafka Connect: its connectors' states and tasks, and per table-topic partition the end offset, the sink group's
+     *                committed offset and lag (as Kafka tools show them) and the target's watermark; null when this process streams
+     */
     public record Database(String source, String target, String slot, String loadState, long rowsLoaded, long rowsExpected,
                            Long loadDurationMs, long pendingChanges, long pendingWalBytes, long latencyMs, String lastAppliedAt,
-                           String error, List<Table> tables) {
+                           String error, List<Table> tables, io.pgshift.app.connect.ConnectStreaming.View connect) {
     }
 
     /**

@@ -49,7 +49,7 @@ final class StatusCollector implements AutoCloseable {
 
     private MigrationStatus.Database database(Pipeline pipeline, Pipeline.Lane lane, Validation validation) throws InterruptedException {
         Map<TopicPartition, Long> ends = pipeline.endOffsets(lane.capture().allTopics());
-        long pending = Pipeline.pending(lane, ends);
+        long pending = pipeline.pending(lane, ends);
         String slot = config.names().slotName(lane.mapping().source());
         long walBytes = walLag(lane.mapping().source(), slot);
         boolean loaded = lane.loaded().isDone() && !lane.loaded().isCompletedExceptionally();
@@ -98,8 +98,10 @@ final class StatusCollector implements AutoCloseable {
         Long loadDuration = loaded ? lane.loaded().join().toEpochMilli() - lane.startedAt().toEpochMilli()
                 : noLoad ? null : now - lane.startedAt().toEpochMilli();
         String error = pipeline.failure().map(Throwable::getMessage).orElse(null);
+        io.pgshift.app.connect.ConnectStreaming.View connect = pipeline.connect() == null ? null : pipeline.connect().view(lane.mapping().source(), ends);
+        failed |= connect != null && connect.failure() != null && pipeline.failure().isPresent();
         return new MigrationStatus.Database(lane.mapping().source(), lane.mapping().target(), slot, loadState, rows, expected, loadDuration, pending,
-                walBytes, lane.stats().lastLatencyMs(), instant(lane.stats().lastAppliedAtMs()), failed ? error : null, tables);
+                walBytes, lane.stats().lastLatencyMs(), instant(lane.stats().lastAppliedAtMs()), failed ? error : null, tables, connect);
     }
 
     /** Bytes of WAL the slot has not confirmed; −1 when the source cannot be asked (logged at debug, the next round tries again). */

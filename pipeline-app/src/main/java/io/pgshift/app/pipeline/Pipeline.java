@@ -27,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.pgshift.app.config.MigrationConfig;
+import io.pgshift.app.connect.ConnectStreaming;
 import io.pgshift.app.schema.SchemaMigrator;
 import io.pgshift.app.schema.SchemaSection;
 import io.pgshift.core.catalog.TableInfo;
@@ -80,6 +81,9 @@ public final class Pipeline implements AutoCloseable {
     });
     private final PipelineOptions options;
     private final Admin admin;
+    /** Streaming through Kafka Connect (connect.url); null when this process streams. */
+    private final ConnectStreaming connect;
+    private final Map<String, ConnectStreaming.Lane> connectLanes = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean streamingStopped;
     private boolean applyingStopped;
 
@@ -92,6 +96,9 @@ public final class Pipeline implements AutoCloseable {
         adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         adminProps.put(AdminClientConfig.CLIENT_ID_CONFIG, "pgshift." + config.name() + ".coordinator");
         this.admin = Admin.create(adminProps);
+        Map<String, Object> consumerProps = new HashMap<>(config.kafka().properties());
+        consumerProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        this.connect = config.viaConnect() ? new ConnectStreaming(config, admin, consumerProps) : null;
     }
 
     /** Starts every step: the broker if embedded, then for each database schema, capture and applier. */
@@ -114,6 +121,9 @@ public final class Pipeline implements AutoCloseable {
         }
         Pipeline pipeline = new Pipeline(config, options, broker, bootstrap);
         try {
+            if (pipeline.connect != null && options.streaming()) {
+                pipeline.validateConnectors();
+            }
             for (MigrationConfig.DatabaseMapping db : config.databases()) {
                 pipeline.startLane(db);
             }
@@ -131,10 +141,54 @@ public final class Pipeline implements AutoCloseable {
             try (java.sql.Connection c = config.source().connect(db.source(), "pgshift-check")) {
                 c.isValid(5);
             }
+            catch (SQLException e) {
+                throw refusedLogin(config.source(), e);
+            }
         }
         try (java.sql.Connection c = config.target().connect("postgres", "pgshift-check")) {
             c.isValid(5);
         }
+        catch (SQLException e) {
+            throw refusedLogin(config.target(), e);
+        }
+    }
+
+    /** A refused password (SQLSTATE 28P01) as the configuration error it is, at its key; any other failure as it is. */
+    private static SQLException refusedLogin(io.pgshift.core.PgEndpoint endpoint, SQLException e) {
+        if ("28P01".equals(e.getSQLState())) {
+            throw new io.pgshift.app.config.ConfigException(endpoint.role() + ".password", "the " + endpoint.role() + " server refuses the password of"
+                    + " user " + endpoint.user() + " (" + e.getMessage() + "); fix it, or " + endpoint.role() + ".user");
+        }
+        return e;
+    }
+
+    /**
+     * Before anything moves: both connectors of every database, as they will be created, are validated by the Connect cluster; a refused
+     * key is reported at the migration.yaml key behind it.
+     */
+    private void validateConnectors() throws SQLException, InterruptedException {
+        for (MigrationConfig.DatabaseMapping db : config.databases()) {
+            SchemaMigrator.ensureDatabase(config.target(), db.target());
+            List<TableInfo> tables;
+            try (Connection c = config.source().connect(db.source(), "pgshift-connect-check")) {
+                tables = io.pgshift.core.catalog.Catalog.selectedTables(c, config.tables());
+            }
+            boolean avroNames;
+            try (Connection c = config.source().connect(db.source(), "pgshift-connect-check")) {
+                connect.checkNames(c, db, tables);
+                avroNames = ConnectStreaming.avroFieldNames(c, tables);
+            }
+            connect.validate(connect.plan(db, captureConfig(db), tables, avroNames));
+            LOG.info("Kafka Connect at {} accepts the connectors of database '{}'", config.connect().url(), db.source());
+        }
+    }
+
+    private CaptureConfig captureConfig(MigrationConfig.DatabaseMapping db) {
+        short rf = config.kafka().embedded() ? 1 : config.kafka().replicationFactor();
+        // On Kafka Connect this process only loads: the Debezium connector streams from the slot the load leaves.
+        return new CaptureConfig(config.names(), config.source(), db.source(), config.tables(), bootstrap, config.kafka().properties(),
+                config.kafka().partitionsPerTable(), rf, config.debezium(), config.heartbeatIntervalMs(), options.load(), loadOptions(config),
+                options.streaming() && connect == null);
     }
 
     private void startLane(MigrationConfig.DatabaseMapping db) throws IOException, SQLException, InterruptedException {
@@ -144,11 +198,18 @@ public final class Pipeline implements AutoCloseable {
         if (options.preData()) {
             schema.apply(SchemaSection.PRE_DATA);
         }
-        short rf = config.kafka().embedded() ? 1 : config.kafka().replicationFactor();
-        CaptureConfig cc = new CaptureConfig(config.names(), config.source(), db.source(), config.tables(), bootstrap, config.kafka().properties(),
-                config.kafka().partitionsPerTable(), rf, config.debezium(), config.heartbeatIntervalMs(), options.load(), loadOptions(config),
-                options.streaming());
+        CaptureConfig cc = captureConfig(db);
         CaptureEngine capture = CaptureEngine.prepare(cc);
+        ConnectStreaming.Lane connectLane = null;
+        if (connect != null) {
+            try (Connection c = config.source().connect(db.source(), "pgshift-connect-plan")) {
+                connectLane = connect.plan(db, cc, capture.tables(), ConnectStreaming.avroFieldNames(c, capture.tables()));
+            }
+            connectLanes.put(db.source(), connectLane);
+            if (capture.loadPlan() != LoadPlan.RESUME) {
+                connect.reset(connectLane);
+            }
+        }
         if (capture.loadPlan() != LoadPlan.RESUME) {
             discardEarlierAttempt(db, capture);
         }
@@ -161,14 +222,17 @@ public final class Pipeline implements AutoCloseable {
         }
         capture.start();
         ApplierStats stats = new ApplierStats(4 * config.validation().maxChangedRows());
-        ApplierConfig ac = new ApplierConfig(config.target(), db.target(), capture.allTopics(),
+        // On Kafka Connect this process applies the load topic only; the sink connector applies the table topics.
+        List<String> applied = connect != null ? List.of(capture.loadTopic().orElseThrow()) : capture.allTopics();
+        ApplierConfig ac = new ApplierConfig(config.target(), db.target(), applied,
                 config.names().applierGroup(db.target()), bootstrap, config.kafka().properties(), config.maxBatchRecords(),
                 config.source(), db.source(), config.applyWorkers());
         KafkaApplierLoop applier = new KafkaApplierLoop(ac, stats, gate);
         appliers.execute(applier);
         Lane lane = new Lane(db, capture, applier, stats, java.time.Instant.now(), new CompletableFuture<>());
         lanes.add(lane);
-        loaders.execute(() -> finishLoad(lane, postDataPending ? schema : null, gate));
+        ConnectStreaming.Lane viaConnect = connectLane;
+        loaders.execute(() -> finishLoad(lane, postDataPending ? schema : null, gate, viaConnect));
         if (options.load() && capture.loadPlan() != LoadPlan.RESUME) {
             watchSlot(lane);
         }
@@ -227,7 +291,7 @@ public final class Pipeline implements AutoCloseable {
      * Waits until the lane's full load is applied, then applies the post-data section (when {@code schema} is given)
      * and opens the gate for changes.
      */
-    private void finishLoad(Lane lane, SchemaMigrator schema, StreamGate gate) {
+    private void finishLoad(Lane lane, SchemaMigrator schema, StreamGate gate, ConnectStreaming.Lane viaConnect) {
         try {
             long t0 = System.nanoTime();
             awaitLoadApplied(lane);
@@ -238,6 +302,12 @@ public final class Pipeline implements AutoCloseable {
                 neutralizeTarget(lane.mapping(), lane.capture());
             }
             gate.open();
+            if (viaConnect != null && options.streaming()) {
+                // The load is applied: this process's applier stops, and the connectors take over the table topics.
+                lane.applier().close();
+                lane.applier().finished().get(60, TimeUnit.SECONDS);
+                connect.start(viaConnect, lane.capture().tables(), lane.stats().changedRows());
+            }
             lane.loaded().complete(java.time.Instant.now());
             LOG.info("Database '{}' now streams changes into '{}' ({} ms after the start)", lane.mapping().source(), lane.mapping().target(),
                     (System.nanoTime() - t0) / 1_000_000);
@@ -332,6 +402,12 @@ public final class Pipeline implements AutoCloseable {
 
     /** The first failure of any capture or applier, if one stopped with an error. */
     public Optional<Throwable> failure() {
+        if (connect != null) {
+            Optional<String> failed = connect.failure();
+            if (failed.isPresent()) {
+                return Optional.of(new IllegalStateException(failed.get()));
+            }
+        }
         for (Lane lane : lanes) {
             for (CompletableFuture<?> f : List.of(lane.capture().finished(), lane.applier().finished(), lane.loaded())) {
                 if (f.isCompletedExceptionally()) {
@@ -374,11 +450,17 @@ public final class Pipeline implements AutoCloseable {
                 throw new TimeoutException("The full load of '" + lane.mapping().source() + "' was not applied within " + timeout);
             }
             FencePoint fence;
-            try {
-                fence = lane.capture().fence().get(remaining(deadline), TimeUnit.NANOSECONDS);
+            ConnectStreaming.Lane viaConnect = connectLanes.get(lane.mapping().source());
+            if (viaConnect != null) {
+                fence = connect.awaitFence(viaConnect, deadline);
             }
-            catch (ExecutionException e) {
-                throw new IllegalStateException("Capture of '" + lane.mapping().source() + "' failed: " + e.getCause().getMessage(), e.getCause());
+            else {
+                try {
+                    fence = lane.capture().fence().get(remaining(deadline), TimeUnit.NANOSECONDS);
+                }
+                catch (ExecutionException e) {
+                    throw new IllegalStateException("Capture of '" + lane.mapping().source() + "' failed: " + e.getCause().getMessage(), e.getCause());
+                }
             }
             Map<TopicPartition, Long> ends = endOffsets(lane.capture().allTopics());
             LOG.debug("Fence {} of '{}' at {}: waiting for the applier to reach {}", fence.fenceId(), fence.database(), fence.lsn(), ends);
@@ -386,6 +468,9 @@ public final class Pipeline implements AutoCloseable {
                 failure().ifPresent(f -> {
                     throw new IllegalStateException("The migration stopped: " + f.getMessage(), f);
                 });
+                if (viaConnect != null) {
+                    connect.appliedNow(viaConnect);
+                }
                 if (pending(lane, ends) == 0) {
                     break;
                 }
@@ -400,9 +485,15 @@ public final class Pipeline implements AutoCloseable {
         return fences;
     }
 
-    /** Records in Kafka that the lane's applier has not applied yet, against the given end offsets. */
-    public static long pending(Lane lane, Map<TopicPartition, Long> endOffsets) {
-        Map<TopicPartition, Long> applied = lane.applier().appliedOffsets();
+    /**
+     * Records in Kafka that the lane's applier has not applied yet, against the given end offsets: on Kafka Connect, the table topics
+     * against the sink's watermarks in the target (as last read), and the load topic against this process's applier.
+     */
+    public long pending(Lane lane, Map<TopicPartition, Long> endOffsets) {
+        Map<TopicPartition, Long> applied = new HashMap<>(lane.applier().appliedOffsets());
+        if (connect != null) {
+            applied.putAll(connect.applied(lane.mapping().source()));
+        }
         long pending = 0;
         for (Map.Entry<TopicPartition, Long> e : endOffsets.entrySet()) {
             pending += Math.max(0, e.getValue() - applied.getOrDefault(e.getKey(), 0L));
@@ -441,6 +532,21 @@ public final class Pipeline implements AutoCloseable {
             return;
         }
         applyingStopped = true;
+        if (connect != null && !connectLanes.isEmpty()) {
+            try {
+                connect.stopSinks();
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        stopLocalAppliers();
+    }
+
+    private synchronized void stopLocalAppliers() {
+        if (appliers.isShutdown()) {
+            return;
+        }
         for (Lane lane : lanes) {
             lane.applier().close();
         }
@@ -464,12 +570,28 @@ public final class Pipeline implements AutoCloseable {
             return;
         }
         streamingStopped = true;
+        stopHere();
+        if (connect != null && !connectLanes.isEmpty()) {
+            try {
+                connect.finish();
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Stops what runs in this process: captures, appliers, the load's helpers. Connectors on Kafka Connect keep running. */
+    private synchronized void stopHere() {
+        if (connect != null) {
+            connect.close();
+        }
         loaders.shutdownNow();
         slotWatch.shutdownNow();
         for (Lane lane : lanes) {
             lane.capture().close();
         }
-        stopApplying();
+        stopLocalAppliers();
     }
 
     public PipelineOptions options() {
@@ -480,9 +602,23 @@ public final class Pipeline implements AutoCloseable {
         return config;
     }
 
+    /** On Kafka Connect: the connectors, their states and progress; null when this process streams. */
+    public ConnectStreaming connect() {
+        return connect;
+    }
+
+    /**
+     * Whether every applied change's key is recorded ({@code ApplierStats#changedRows}): by this process's appliers, or on Kafka Connect by
+     * reading the table topics up to the sink's watermarks, when the connectors' converter is on this process's class path.
+     */
+    public boolean tracksAppliedChanges() {
+        return connect == null || connect.tracksAppliedChanges();
+    }
+
     @Override
     public void close() {
-        stopStreaming();
+        // The connectors on a Connect cluster keep streaming while the coordinator is down; 'pgshift migrate' takes them over again.
+        stopHere();
         admin.close(Duration.ofSeconds(5));
         if (broker != null) {
             broker.close();

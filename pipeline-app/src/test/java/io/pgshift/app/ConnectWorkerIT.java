@@ -1,6 +1,7 @@
 package io.pgshift.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
@@ -10,274 +11,223 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.connect.cli.ConnectDistributed;
-import org.apache.kafka.connect.runtime.Connect;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.pgshift.app.schema.SchemaMigrator;
-import io.pgshift.app.schema.SchemaSection;
+import io.pgshift.app.config.ConfigException;
+import io.pgshift.app.config.MigrationConfig;
+import io.pgshift.app.config.MigrationConfigLoader;
+import io.pgshift.app.coordinator.Coordinator;
+import io.pgshift.app.coordinator.CutoverReport;
+import io.pgshift.app.coordinator.Phase;
+import io.pgshift.app.pipeline.PipelineOptions;
 import io.pgshift.core.SqlResource;
-import io.pgshift.core.TableId;
 import io.pgshift.core.TableSelection;
-import io.pgshift.core.catalog.Catalog;
-import io.pgshift.core.catalog.TableInfo;
 import io.pgshift.core.validation.TableComparator;
-import io.pgshift.testkit.EmbeddedPostgres;
+import io.pgshift.testkit.EmbeddedSchemaRegistry;
 import io.pgshift.testkit.TestServers;
 
 /**
- * A real Kafka Connect distributed worker (in-process) runs the Debezium PostgreSQL source connector and
- * pgshift's sink connector, configured from the examples in {@code config/connect/}: a database with a table
- * per type family migrates by Debezium's snapshot, keeps in sync while it changes, and ends equal to the source;
- * and a database bulk-loaded by {@code pgshift migrate --skip-streaming} under concurrent writes is streamed on
- * from the load's slot by the connectors and ends equal to the source.
+ * The coordinator on a Kafka Connect worker: every type family arrives identical through the Debezium source and pgshift sink
+ * connectors, in JSON and in Avro through a real schema registry (column names Avro does not allow included); a coordinator that stops
+ * and starts again takes its running connectors over; and a bad configuration is refused at its key before anything moves.
  */
 class ConnectWorkerIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newHttpClient();
+    private static final TableSelection PUBLIC = new TableSelection(java.util.List.of("public.*"), java.util.List.of());
 
     @Test
-    void debeziumSourceAndPgshiftSinkOnAConnectWorkerKeepTheTargetEqualToTheSource() throws Exception {
+    void everyTypeFamilyArrivesIdenticalThroughTheConnectorsInJson() throws Exception {
+        everyTypeFamily("cjson", false);
+    }
+
+    @Test
+    void everyTypeFamilyArrivesIdenticalThroughTheConnectorsInAvroWithASchemaRegistry() throws Exception {
+        everyTypeFamily("cavro", true);
+    }
+
+    private void everyTypeFamily(String prefix, boolean avro) throws Exception {
         TestServers servers = TestServers.get();
-        String db = servers.newDatabasePair("connect");
+        String db = servers.newDatabasePair(prefix);
         try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
             st.execute(SqlResource.load("/io/pgshift/app/types/schema.sql"));
-            // Debezium names the topic of a table with a non-ASCII name differently in the snapshot and in the
-            // stream (its pgoutput decoder mangles the name), which would split the table over two topics.
-            // pgshift's own capture names topics itself; on Kafka Connect such tables are left out (see the README).
-            st.execute("DROP SCHEMA \"Ünïcode Schema\" CASCADE");
         }
-        Path work = servers.newFolder("connect");
-        // On Kafka Connect, the whole schema goes in first: the sink applies changes as soon as they arrive.
-        SchemaMigrator schema = new SchemaMigrator(servers.source().endpoint("source"), db, servers.target().endpoint("target"), db,
-                TableSelection.all(), work, 1);
-        schema.apply(SchemaSection.PRE_DATA);
-        schema.apply(SchemaSection.POST_DATA);
-        String name = "connect_" + db.replaceAll("[^a-z0-9]", "");
-
-        List<String> topics = new ArrayList<>();
-        try (Connection c = servers.source().connect(db)) {
-            for (TableInfo t : Catalog.selectedTables(c, TableSelection.all())) {
-                topics.add(debeziumTopic("pgshift." + name, t.id().schema(), t.id().table()));
-            }
-        }
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers.bootstrapServers()))) {
-            admin.createTopics(topics.stream().map(t -> new NewTopic(t, 1, (short) 1)).toList()).all().get();
-        }
-
-        Worker worker = Worker.start(servers, name);
-        String rest = worker.rest();
-        try {
-            Map<String, String> vars = connectorVars(servers, db, name, topics,
-                    new Slot("pgshift_" + name, "pgshift_" + name, "all_tables", "pgshift." + name, "initial"));
-
-            // Connect's validate endpoint shows a bad value at its key.
-            JsonNode validation = JSON.readTree(send("PUT", rest + "/connector-plugins/PgApplierSinkConnector/config/validate",
-                    "{\"name\":\"v\",\"connector.class\":\"io.pgshift.sink.connect.PgApplierSinkConnector\",\"topics\":\"t\",\"target.hostname\":\"h\","
-                            + "\"target.port\":\"70000\",\"target.user\":\"u\",\"target.database\":\"d\"}"));
-            assertThat(validation.get("error_count").asInt()).as("%s", validation).isEqualTo(1);
-            assertThat(errorsOf(validation, "target.port")).singleElement().asString().contains("70000");
-
-            send("POST", rest + "/connectors", template("config/connect/debezium-source.json", vars));
-            send("POST", rest + "/connectors", template("config/connect/pgshift-sink.json", vars));
-            awaitEqual(servers, db, "the snapshot");
-
-            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-                st.execute(SqlResource.load("/io/pgshift/app/types/changes.sql"));
-            }
-            awaitEqual(servers, db, "the streamed changes");
-            JsonNode status = JSON.readTree(send("GET", rest + "/connectors/pgshift-sink-" + name + "/status", null));
-            assertThat(status.at("/connector/state").asText()).isEqualTo("RUNNING");
-            status.get("tasks").forEach(t -> assertThat(t.get("state").asText()).as("sink task %s", t).isEqualTo("RUNNING"));
-        }
-        finally {
-            worker.stop(servers, db, "pgshift_" + name);
-        }
-        TestMigrations.assertTargetEqualsSource(servers, db);
-    }
-
-    @Test
-    void aSlotLeftByMigrateSkipStreamingIsStreamedOnByTheDebeziumConnectorOnKafkaConnect() throws Exception {
-        TestServers servers = TestServers.get();
-        String db = servers.newDatabasePair("handover");
-        try (Connection c = servers.source().connect(db)) {
-            Ledger.create(c, 60_000); // and 12,000 entries
-        }
-        String name = "ho_" + db.replaceAll("[^a-z0-9]", "");
-        Path work = servers.newFolder("handover");
-        Path file = TestMigrations.configFile(work, TestMigrations.yaml(servers, name, db, work));
-        io.pgshift.core.MigrationNames names = new io.pgshift.core.MigrationNames(name);
-        String slot = names.slotName(db);
-        List<String> topics = List.of(names.tableTopic(db, new TableId("public", "accounts")), names.tableTopic(db, new TableId("public", "entries")));
-
-        // The source is written throughout: while pgshift loads, between pgshift and the connectors, and while they stream.
-        Ledger writer = Ledger.start(servers.source().endpoint("source"), db);
-        Worker worker = null;
-        try {
-            TestMigrations.CliRun run = TestMigrations.cli("migrate", "-c", file.toString(), "--skip-check", "--skip-streaming");
-            assertThat(run.exitCode()).as("migrate --skip-streaming: %s%s", run.out(), run.err()).isZero();
-            assertThat(run.out()).contains("\"snapshot.mode\": \"no_data\"", "\"slot.name\": \"" + slot + "\"",
-                    "\"publication.name\": \"" + names.publicationName(db) + "\"", "\"topic.prefix\": \"" + names.connectorName(db) + "\"");
-            try (Connection c = servers.source().connect(db); Statement st = c.createStatement();
-                 java.sql.ResultSet rs = st.executeQuery("SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
-                assertThat(rs.next()).as("slot %s kept", slot).isTrue();
-                assertThat(rs.getBoolean(1)).as("slot in use").isFalse();
-            }
-            assertThat(endOffsets(servers, topics)).as("records pgshift wrote to the table topics (it never streamed)").isZero();
-            Thread.sleep(1000); // changes that wait in the slot only
-
-            worker = Worker.start(servers, name);
-            Map<String, String> vars = connectorVars(servers, db, name, topics,
-                    new Slot(slot, names.publicationName(db), "disabled", names.connectorName(db), "no_data"));
-            send("POST", worker.rest() + "/connectors", template("config/connect/debezium-source.json", vars));
-            send("POST", worker.rest() + "/connectors", template("config/connect/pgshift-sink.json", vars));
-            Thread.sleep(3000);
-            writer.stop();
-            assertThat(writer.failure()).as("writer failure").isNull();
-            awaitEqual(servers, db, "the changes made since the load");
-            long records = endOffsets(servers, topics);
-            assertThat(records).as("change records Debezium wrote (a snapshot of its own would write one per row: 72,000 at least; the writer made"
-                    + " %d transactions)", writer.transactions()).isPositive().isLessThan(72_000);
-        }
-        finally {
-            writer.stop();
-            if (worker != null) {
-                worker.stop(servers, db, slot);
-            }
-        }
-        TestMigrations.assertTargetEqualsSource(servers, db);
-    }
-
-    private static long endOffsets(TestServers servers, List<String> topics) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers.bootstrapServers()))) {
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
-            for (String t : topics) {
-                admin.describeTopics(List.of(t)).allTopicNames().get().get(t).partitions()
-                        .forEach(p -> latest.put(new org.apache.kafka.common.TopicPartition(t, p.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest()));
-            }
-            return admin.listOffsets(latest).all().get().values().stream().mapToLong(r -> r.offset()).sum();
-        }
-    }
-
-    /** Where the source connector streams from and what it writes: its slot, publication, topic prefix and snapshot mode. */
-    private record Slot(String name, String publication, String publicationAutocreate, String topicPrefix, String snapshotMode) {
-    }
-
-    /** The placeholders of {@code config/connect/*.json}: the servers, the database, the table topics and the source connector's slot. */
-    private static Map<String, String> connectorVars(TestServers servers, String db, String name, List<String> topics, Slot slot) {
-        Map<String, String> vars = new HashMap<>();
-        vars.put("SLOT", slot.name());
-        vars.put("PUBLICATION", slot.publication());
-        vars.put("PUBLICATION_AUTOCREATE", slot.publicationAutocreate());
-        vars.put("TOPIC_PREFIX", slot.topicPrefix());
-        vars.put("SNAPSHOT_MODE", slot.snapshotMode());
-        vars.put("NAME", name);
-        vars.put("SOURCE_HOST", "127.0.0.1");
-        vars.put("SOURCE_PORT", Integer.toString(servers.source().port()));
-        vars.put("SOURCE_USER", "postgres");
-        vars.put("SOURCE_PASSWORD", "");
-        vars.put("SOURCE_DATABASE", db);
-        vars.put("TARGET_HOST", "127.0.0.1");
-        vars.put("TARGET_PORT", Integer.toString(servers.target().port()));
-        vars.put("TARGET_USER", "postgres");
-        vars.put("TARGET_PASSWORD", "");
-        vars.put("TARGET_DATABASE", db);
-        vars.put("TOPICS", String.join(",", topics));
-        return vars;
-    }
-
-    /** An in-process distributed Connect worker on the shared broker, with its own group and internal topics. */
-    private record Worker(Connect<?> connect, String rest) {
-
-        static Worker start(TestServers servers, String name) throws java.io.IOException {
-            int port = EmbeddedPostgres.freePort();
-            Map<String, String> worker = new HashMap<>();
-            worker.put("bootstrap.servers", servers.bootstrapServers());
-            worker.put("group.id", "pgshift-it-" + name);
-            worker.put("config.storage.topic", "connect-configs-" + name);
-            worker.put("offset.storage.topic", "connect-offsets-" + name);
-            worker.put("status.storage.topic", "connect-status-" + name);
-            worker.put("config.storage.replication.factor", "1");
-            worker.put("offset.storage.replication.factor", "1");
-            worker.put("status.storage.replication.factor", "1");
-            worker.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
-            worker.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
-            worker.put("listeners", "http://127.0.0.1:" + port);
-            worker.put("offset.flush.interval.ms", "1000");
-            worker.put("plugin.discovery", "service_load");
-            worker.put("connector.client.config.override.policy", "All");
-            return new Worker(new ConnectDistributed().startConnect(worker), "http://127.0.0.1:" + port);
-        }
-
-        /** Stops the worker and drops the connector's slot (once the stopped connector has let go of it). */
-        void stop(TestServers servers, String db, String slot) throws Exception {
-            connect.stop();
-            connect.awaitStop();
-            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-                st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active");
-                await("slot released").atMost(Duration.ofSeconds(30)).until(() -> {
-                    try (Statement q = c.createStatement(); java.sql.ResultSet rs = q.executeQuery(
-                            "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active")) {
-                        rs.next();
-                        return rs.getInt(1) == 0;
+        Path folder = servers.newFolder(prefix);
+        String name = prefix + "_" + db.replaceAll("[^a-z0-9]", "");
+        EmbeddedSchemaRegistry registry = avro ? EmbeddedSchemaRegistry.start(folder.resolve("registry.log")) : null;
+        try (ConnectCluster cluster = ConnectCluster.start(servers, name, 1)) {
+            String kafka = avro ? "format: avro, schemaRegistry: { url: \"" + registry.registryUrl() + "\", converter: apicurio }" : "";
+            Path file = TestMigrations.configFile(folder, ConnectClusterIT.connectYaml(servers, name, db, folder.resolve("work"),
+                    cluster.worker(0).rest(), kafka));
+            MigrationConfig config = MigrationConfigLoader.load(file);
+            try (Coordinator coordinator = Coordinator.start(config, PipelineOptions.all())) {
+                awaitReady(coordinator);
+                try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+                    st.execute(SqlResource.load("/io/pgshift/app/types/changes.sql"));
+                }
+                await("the changes applied through Kafka Connect").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                    assertThat(coordinator.status().phase()).as("%s", coordinator.status().reason()).isNotEqualTo(Phase.FAILED);
+                    try (Connection s = servers.source().connect(db); Connection t = servers.target().connect(db)) {
+                        return TableComparator.compare(s, t, PUBLIC).mismatches().isEmpty();
                     }
                 });
-                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+                TestMigrations.CliRun run = TestMigrations.cli("cutover", "-c", file.toString(), "--wait", "--timeout", "3m");
+                assertThat(run.exitCode()).as("cutover: %s%s", run.out(), run.err()).isZero();
+                CutoverReport report = coordinator.completion().join();
+                assertThat(report.tables).isNotEmpty().allMatch(t -> t.equal());
             }
+            if (avro) {
+                assertThat(JSON.readTree(get(registry.confluentUrl() + "/subjects")).size()).as("subjects the converters registered").isGreaterThan(10);
+            }
+        }
+        finally {
+            if (registry != null) {
+                registry.close();
+            }
+        }
+        TestMigrations.assertTargetEqualsSource(servers, db, PUBLIC);
+    }
+
+    /**
+     * The coordinator is the control plane only: stopped, it leaves the connectors streaming; started again, it finds them with their
+     * configuration (no restart), resumes its status and validation, and cuts over.
+     */
+    @Test
+    void aCoordinatorStartedAgainTakesItsRunningConnectorsOver() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("ctakeover");
+        try (Connection c = servers.source().connect(db)) {
+            Ledger.create(c, 20_000);
+        }
+        Path folder = servers.newFolder("ctakeover");
+        String name = "to_" + db.replaceAll("[^a-z0-9]", "");
+        Ledger writer = Ledger.start(servers.source().endpoint("source"), db);
+        try (ConnectCluster cluster = ConnectCluster.start(servers, name, 1)) {
+            Path file = TestMigrations.configFile(folder, ConnectClusterIT.connectYaml(servers, name, db, folder.resolve("work"),
+                    cluster.worker(0).rest(), ""));
+            MigrationConfig config = MigrationConfigLoader.load(file);
+            try (Coordinator coordinator = Coordinator.start(config, PipelineOptions.all())) {
+                awaitReady(coordinator);
+            }
+            // No coordinator: the connectors go on streaming.
+            String sink = config.names().connectorName(db) + ".sink";
+            long applied = appliedRecords(servers, db);
+            await("the sink applying without a coordinator").atMost(Duration.ofMinutes(1)).until(() -> appliedRecords(servers, db) > applied + 100);
+            try (Coordinator coordinator = Coordinator.start(config, PipelineOptions.all())) {
+                awaitReady(coordinator);
+                assertThat(coordinator.status().databases().get(0).connect().sinkState()).isEqualTo("RUNNING");
+                TestMigrations.CliRun run = TestMigrations.cli("cutover", "-c", file.toString(), "--freeze-source", "--wait", "--timeout", "3m");
+                assertThat(run.exitCode()).as("cutover: %s%s", run.out(), run.err()).isZero();
+                writer.stop();
+                assertThat(writer.failure()).as("writer failure").isNull();
+            }
+            assertThat(JSON.readTree(get(cluster.worker(0).rest() + "/connectors")).toString()).doesNotContain(sink);
+        }
+        finally {
+            writer.stop();
+        }
+        TestMigrations.assertTargetEqualsSource(servers, db);
+    }
+
+    /** What would not work on the cluster is refused before any row moves, at the migration.yaml key behind it. */
+    @Test
+    void aBadConfigurationIsRefusedAtItsKeyBeforeAnythingMoves() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("cbad");
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE items (id int PRIMARY KEY, label text)");
+            st.execute("INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 100) g");
+            st.execute("CREATE SCHEMA \"Ünïcode\"; CREATE TABLE \"Ünïcode\".\"tâble\" (id int PRIMARY KEY)");
+            st.execute("CREATE TABLE \"Ümlaut\" (id int PRIMARY KEY, \"Größe\" int)");
+        }
+        Path folder = servers.newFolder("cbad");
+        String name = "bad_" + db.replaceAll("[^a-z0-9]", "");
+        try (ConnectCluster cluster = ConnectCluster.start(servers, name, 1)) {
+            String all = ConnectClusterIT.connectYaml(servers, name, db, folder.resolve("work"), cluster.worker(0).rest(), "");
+            String items = all.replace("tables: { include: [\"public.*\"] }", "tables: { include: [\"public.items\"] }");
+
+            // A Debezium setting the connector refuses: Connect's validation names it, pgshift names its own key.
+            assertRefused(servers, db, folder, items + "debezium: { \"snapshot.fetch.size\": \"many\" }\n", "debezium.snapshot.fetch.size",
+                    "snapshot.fetch.size");
+            // A table that does not exist.
+            assertRefused(servers, db, folder, all.replace("tables: { include: [\"public.*\"] }",
+                    "tables: { include: [\"public.items\", \"public.nosuch\"] }"), "tables.include", "public.nosuch");
+            // Tables whose topics Debezium's connector names otherwise.
+            assertRefused(servers, db, folder, all.replace("tables: { include: [\"public.*\"] }", "tables: { include: [\"*.*\"] }"),
+                    "tables.exclude", "Ünïcode.tâble");
+            // A password the server refuses.
+            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+                st.execute("DO $$ BEGIN CREATE ROLE pgshift_pw LOGIN REPLICATION PASSWORD 'right-one'; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+                try (ResultSet rs = st.executeQuery("SHOW hba_file")) {
+                    rs.next();
+                    Path hba = Path.of(rs.getString(1));
+                    String rules = Files.readString(hba);
+                    if (!rules.contains("pgshift_pw")) {
+                        Files.writeString(hba, "host all pgshift_pw 127.0.0.1/32 scram-sha-256\n" + rules);
+                    }
+                }
+                st.execute("SELECT pg_reload_conf()");
+            }
+            assertRefused(servers, db, folder, items.replace("source: { host: 127.0.0.1, port: " + servers.source().port() + ", user: postgres }",
+                    "source: { host: 127.0.0.1, port: " + servers.source().port() + ", user: pgshift_pw, password: \"wrong-one\" }"),
+                    "source.password", "pgshift_pw");
+            // Connect that does not answer.
+            assertRefused(servers, db, folder, items.replace(cluster.worker(0).rest(), "http://127.0.0.1:" + io.pgshift.testkit.EmbeddedPostgres.freePort()),
+                    null, "Cannot reach Kafka Connect");
+            assertThat(JSON.readTree(get(cluster.worker(0).rest() + "/connectors")).size()).as("connectors created").isZero();
+        }
+        try (Connection t = servers.target().connect(db); Statement st = t.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'pgshift')")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("tables created on the target").isZero();
         }
     }
 
-    /** Debezium's topic for a table: prefix.schema.table, each character Kafka does not allow replaced by '_'. */
-    static String debeziumTopic(String prefix, String schema, String table) {
-        return (prefix + "." + schema + "." + table).replaceAll("[^a-zA-Z0-9._-]", "_");
+    private static void assertRefused(TestServers servers, String db, Path folder, String yaml, String key, String detail) throws Exception {
+        Path file = TestMigrations.configFile(folder, yaml);
+        MigrationConfig config = MigrationConfigLoader.load(file);
+        var refused = assertThatThrownBy(() -> {
+            try (Coordinator c = Coordinator.start(config, PipelineOptions.all())) {
+                // started: not refused
+            }
+        });
+        if (key != null) {
+            refused.isInstanceOf(ConfigException.class).hasMessageContaining("'" + key + "'");
+        }
+        refused.hasMessageContaining(detail).hasMessageNotContaining("right-one").hasMessageNotContaining("wrong-one");
+        try (Connection s = servers.source().connect(db); Statement st = s.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("replication slots on the source after %s", key).isZero();
+        }
     }
 
-    private static void awaitEqual(TestServers servers, String db, String what) {
-        await(what + " applied through Kafka Connect").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-            try (Connection s = servers.source().connect(db); Connection t = servers.target().connect(db)) {
-                return TableComparator.compare(s, t, TableSelection.all()).mismatches().isEmpty();
-            }
+    private static long appliedRecords(TestServers servers, String db) throws Exception {
+        try (Connection t = servers.target().connect(db); Statement st = t.createStatement();
+             ResultSet rs = st.executeQuery("SELECT coalesce(sum(records_applied), 0) FROM pgshift.apply_progress")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void awaitReady(Coordinator coordinator) {
+        await("ready to cut over").atMost(Duration.ofMinutes(4)).until(() -> {
+            assertThat(coordinator.status().phase()).as("%s", coordinator.status().reason()).isNotEqualTo(Phase.FAILED);
+            return coordinator.status().phase() == Phase.READY_TO_CUTOVER;
         });
     }
 
-    private static List<String> errorsOf(JsonNode validation, String key) {
-        List<String> errors = new ArrayList<>();
-        for (JsonNode c : validation.get("configs")) {
-            if (key.equals(c.at("/value/name").asText())) {
-                c.at("/value/errors").forEach(e -> errors.add(e.asText()));
-            }
-        }
-        return errors;
+    private static String get(String url) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("GET %s: %s", url, r.body()).isEqualTo(200);
+        return r.body();
     }
-
-    private static String template(String file, Map<String, String> vars) throws Exception {
-        Path path = Path.of("..").resolve(file);
-        String text = Files.readString(path);
-        for (Map.Entry<String, String> v : vars.entrySet()) {
-            text = text.replace("${" + v.getKey() + "}", v.getValue());
-        }
-        return text;
-    }
-
-    private String send(String method, String url, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json").timeout(Duration.ofSeconds(60));
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        HttpResponse<String> response = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as("%s %s: %s", method, url, response.body()).isBetween(200, 299);
-        return response.body();
-    }
-
 }

@@ -56,6 +56,16 @@ public final class MigrationNames {
     }
 
     /**
+     * The topic a Debezium connector with {@code topic.prefix} {@link #connectorName} writes a table's changes to: its default
+     * {@code <topic.prefix>.<schema>.<table>}, every character Kafka does not allow in a topic name written as '_'
+     * ({@code io.debezium.schema.DefaultTopicNamingStrategy} and {@code io.debezium.util.SchemaNameAdjuster}). Unlike
+     * {@link #tableTopic} it holds no hash, so two tables may map to one name ({@link #topicCollisions} finds them).
+     */
+    public String debeziumTopic(String sourceDatabase, TableId table) {
+        return (connectorName(sourceDatabase) + "." + table.schema() + "." + table.table()).replaceAll("[^a-zA-Z0-9._-]", "_");
+    }
+
+    /**
      * Tables whose topics Kafka would take for one: equal names, or names equal once '.' is read as '_' (Kafka refuses to create a
      * topic whose name collides with another's that way, as their metric names would). Returns each such group, by its common form;
      * empty when none.

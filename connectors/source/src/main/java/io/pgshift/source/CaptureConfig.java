@@ -25,11 +25,25 @@ import io.pgshift.core.TableSelection;
  * @param load               how the initial load runs
  * @param streaming          whether the capture streams changes; without it a new or resumed bulk load never starts Debezium, so the
  *                           slot stays at the load's consistent point (a Debezium snapshot needs the engine, and streams anyway)
+ * @param debeziumTopics     whether the table topics carry Debezium's default names ({@link MigrationNames#debeziumTopic}), for a
+ *                           Debezium connector on Kafka Connect that writes them; else pgshift's own ({@link MigrationNames#tableTopic})
  */
 public record CaptureConfig(MigrationNames names, PgEndpoint source, String database, TableSelection selection, String bootstrapServers,
                             Map<String, String> kafkaProperties, int partitionsPerTable, short replicationFactor,
                             Map<String, String> debeziumOverrides, long fenceIntervalMs, boolean initialLoad, LoadOptions load,
-                            boolean streaming) {
+                            boolean streaming, boolean debeziumTopics) {
+
+    public CaptureConfig(MigrationNames names, PgEndpoint source, String database, TableSelection selection, String bootstrapServers,
+                         Map<String, String> kafkaProperties, int partitionsPerTable, short replicationFactor,
+                         Map<String, String> debeziumOverrides, long fenceIntervalMs, boolean initialLoad, LoadOptions load, boolean streaming) {
+        this(names, source, database, selection, bootstrapServers, kafkaProperties, partitionsPerTable, replicationFactor, debeziumOverrides,
+                fenceIntervalMs, initialLoad, load, streaming, false);
+    }
+
+    /** The topic of one selected table. */
+    public String tableTopic(io.pgshift.core.TableId table) {
+        return debeziumTopics ? names.debeziumTopic(database, table) : names.tableTopic(database, table);
+    }
 
     public CaptureConfig {
         Objects.requireNonNull(names, "names");

@@ -64,6 +64,7 @@ public final class CaptureEngine implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> loadProducer;
     private final ExportedSnapshot snapshot;
     private final CompletableFuture<BulkLoader.Summary> bulkLoaded = new CompletableFuture<>();
+    private final CompletableFuture<Void> streamable = new CompletableFuture<>();
     private volatile BulkLoader loader;
     private final int loadPartitions;
     private final Map<Long, CompletableFuture<FencePoint>> pendingFences = new ConcurrentHashMap<>();
@@ -146,7 +147,7 @@ public final class CaptureEngine implements AutoCloseable {
                         + " partition (a key of another type, another unique index or exclusion constraint, or a partitioned table).",
                         keyPartitioned.size(), tables.size(), config.database(), config.partitionsPerTable());
             }
-            Map<TableId, String> tableTopics = tables.stream().collect(Collectors.toMap(TableInfo::id, t -> config.names().tableTopic(config.database(), t.id())));
+            Map<TableId, String> tableTopics = tables.stream().collect(Collectors.toMap(TableInfo::id, t -> config.tableTopic(t.id())));
             Map<String, List<TableId>> collisions = MigrationNames.topicCollisions(tableTopics);
             if (!collisions.isEmpty()) {
                 throw new IllegalStateException("Tables of source database '" + config.database() + "' would share a Kafka topic: " + collisions.values()
@@ -214,7 +215,8 @@ public final class CaptureEngine implements AutoCloseable {
      */
     private static LoadPlan decideLoad(Connection c, CaptureConfig config) throws SQLException {
         String slot = config.names().slotName(config.database());
-        boolean slotExists = SourceSetup.slotExists(c, slot);
+        // On Kafka Connect the Debezium connector streams from the slot while this process only loads.
+        boolean slotExists = SourceSetup.slotExists(c, slot, config.debeziumTopics());
         java.util.Optional<CommittedOffset> offset = CommittedOffset.read(adminProperties(config), config.names().offsetsTopic(),
                 config.names().connectorName(config.database()));
         if (config.bulkLoad() && slotExists && LoadTopic.completed(adminProperties(config), config.names().loadTopic(config.database()))) {
@@ -264,6 +266,7 @@ public final class CaptureEngine implements AutoCloseable {
 
     /** Runs Debezium, unless this capture does not stream (a bulk load whose slot is left at its consistent point). */
     private void startEngine() {
+        streamable.complete(null);
         if (config.runsEngine()) {
             runner.execute(engine);
         }
@@ -290,6 +293,7 @@ public final class CaptureEngine implements AutoCloseable {
         }
         catch (BulkLoader.LoadStoppedException e) {
             LOG.info("{}", e.getMessage());
+            streamable.completeExceptionally(e);
             bulkLoaded.completeExceptionally(e);
         }
         catch (Exception | Error e) {
@@ -299,12 +303,22 @@ public final class CaptureEngine implements AutoCloseable {
                     : (why.endsWith(".") ? " " : ". ") + "Restarting pgshift starts the load again from a new snapshot.";
             CaptureFailedException failure = new CaptureFailedException("The bulk load of source database '" + config.database() + "' failed: " + why
                     + next, e);
+            streamable.completeExceptionally(failure);
             bulkLoaded.completeExceptionally(failure);
             finished.completeExceptionally(failure);
         }
         finally {
             loadProducer.close(Duration.ofSeconds(30));
         }
+    }
+
+    /**
+     * Completes when the slot may be streamed from: at once when resuming, or once a new bulk load's readers hold its exported snapshot
+     * (the session that created the slot with it lets go of the slot then). Whoever streams the slot (this capture's Debezium, or the
+     * Debezium connector on Kafka Connect) starts then.
+     */
+    public CompletableFuture<Void> streamable() {
+        return streamable;
     }
 
     public LoadPlan loadPlan() {
@@ -428,7 +442,7 @@ public final class CaptureEngine implements AutoCloseable {
 
     /** The table topics this capture writes, one per table. */
     public Map<TableId, String> topics() {
-        return tables.stream().collect(Collectors.toMap(TableInfo::id, t -> config.names().tableTopic(config.database(), t.id())));
+        return tables.stream().collect(Collectors.toMap(TableInfo::id, t -> config.tableTopic(t.id())));
     }
 
     public long publishedRecords() {

@@ -120,24 +120,27 @@ public final class DebeziumProperties {
         return p;
     }
 
-    /** Keys of {@link #build} that configure the embedded engine's own Kafka clients and pgshift's classes, not the connector. */
+    /** Keys of {@link #build} that configure the embedded engine's own Kafka clients and offsets, not the connector. */
     private static final Set<String> ENGINE_ONLY = Set.of("offset.storage", "offset.storage.topic", "offset.storage.partitions",
-            "offset.storage.replication.factor", "offset.flush.interval.ms", "offset.flush.timeout.ms", "bootstrap.servers", "converters",
+            "offset.storage.replication.factor", "offset.flush.interval.ms", "offset.flush.timeout.ms", "bootstrap.servers",
             "topic.naming.strategy");
 
     /**
      * The same connector configuration for a Kafka Connect worker: without the embedded engine's offset storage and Kafka clients (the
-     * worker has its own), and without pgshift's classes (the worker's Debezium plugin does not hold them: Debezium's default topic
-     * names are the same, and the pgshift sink reads the values Debezium does not carry exactly from the source by key, as its
-     * {@code DebeziumFidelity} finds them in the record's schema).
+     * worker has its own) and its topic naming strategy (Debezium's default gives the same names). The custom converter
+     * {@link FromSourceConverter} stays: it marks the values Debezium does not carry exactly, so Debezium never converts them (it
+     * fails on some, such as NaN in a numeric[]) and the sink reads them from the source. It is loaded by the Debezium plugin's class
+     * loader: the worker needs pgshift's Debezium add-on ({@code pgshift-source-<version>-debezium-addon.zip}) unpacked into that
+     * plugin's directory.
      *
-     * @return the connector's properties, in order
+     * @param inexactNativeTypes native type OIDs of the columns whose values Debezium does not carry exactly
+     * @return the connector's properties, sorted by key
      */
-    public static Map<String, String> forConnect(CaptureConfig config, Collection<TableInfo> tableInfos) {
-        Properties p = build(config, tableInfos);
+    public static Map<String, String> forConnect(CaptureConfig config, Collection<TableInfo> tableInfos, Set<Integer> inexactNativeTypes) {
+        Properties p = build(config, tableInfos, inexactNativeTypes);
         Map<String, String> out = new java.util.TreeMap<>();
         for (String k : p.stringPropertyNames()) {
-            if (ENGINE_ONLY.contains(k) || k.startsWith("pgshift.") || config.kafkaProperties().containsKey(k) && !config.debeziumOverrides().containsKey(k)) {
+            if (ENGINE_ONLY.contains(k) || config.kafkaProperties().containsKey(k) && !config.debeziumOverrides().containsKey(k)) {
                 continue;
             }
             out.put(k, p.getProperty(k));

@@ -140,13 +140,23 @@ public final class SourceSetup {
 
     /** Whether the replication slot exists; a slot in use by another session is an error that names that session. */
     public static boolean slotExists(Connection connection, String slot) throws SQLException {
+        return slotExists(connection, slot, false);
+    }
+
+    /**
+     * Whether the replication slot exists.
+     *
+     * @param activeAllowed whether another session may be using it (the Debezium connector on Kafka Connect that streams this migration);
+     *                      otherwise that is an error that names the session
+     */
+    public static boolean slotExists(Connection connection, String slot, boolean activeAllowed) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement("SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, slot);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return false;
                 }
-                if (rs.getBoolean(1)) {
+                if (rs.getBoolean(1) && !activeAllowed) {
                     throw new IllegalStateException("Replication slot " + slot + " is in use by server process " + rs.getInt(2)
                             + ": is another pgshift running this migration? Stop it first (or end that process with pg_terminate_backend).");
                 }

@@ -649,6 +649,10 @@ public final class PrerequisiteChecks {
                             + rs.getString(1) + ", database " + rs.getString(2) + ")", "drop it if it is unused (SELECT pg_drop_replication_slot('"
                             + slot + "')), or give this migration another name"));
                 }
+                else if (rs.getBoolean(3) && config.viaConnect()) {
+                    add(CheckResult.pass("source.slot", scope, "replication slot " + slot + " is in use by server process " + rs.getInt(4)
+                            + ": the Debezium connector on Kafka Connect streams this migration from it"));
+                }
                 else if (rs.getBoolean(3)) {
                     add(CheckResult.fail("source.slot", scope, "replication slot " + slot + " is in use by server process " + rs.getInt(4),
                             "is this migration already running elsewhere? Stop it first; a pgshift of this migration cannot share its slot"));

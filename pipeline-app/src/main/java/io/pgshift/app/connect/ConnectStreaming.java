@@ -31,6 +31,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgshift.app.config.ConfigException;
 import io.pgshift.app.config.MigrationConfig;
 import io.pgshift.core.Lsn;
+import io.pgshift.core.TableId;
 import io.pgshift.core.catalog.TableInfo;
 import io.pgshift.source.CaptureConfig;
 import io.pgshift.source.DebeziumProperties;
@@ -49,6 +50,7 @@ import io.pgshift.source.SourceSetup;
 public final class ConnectStreaming {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectStreaming.class);
+    private static final String FROM_SOURCE_CONVERTER = "io.pgshift.source.FromSourceConverter";
     /** Debezium's default heartbeat topic prefix ({@code topic.heartbeat.prefix}). */
     private static final String HEARTBEAT_PREFIX = "__debezium-heartbeat.";
 
@@ -91,6 +93,7 @@ public final class ConnectStreaming {
     private final Map<String, String> pollErrors = new ConcurrentHashMap<>();
     private final Map<String, AppliedChangeTracker> trackers = new ConcurrentHashMap<>();
     private final Set<String> untracked = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> startFailures = new ConcurrentHashMap<>();
     private final Map<String, Object> consumerProps;
 
     /** @param consumerProps the Kafka client settings of this process (bootstrap servers, security), for reading the table topics */
@@ -110,12 +113,14 @@ public final class ConnectStreaming {
     /**
      * The connectors of one database, from migration.yaml and the selected tables.
      *
-     * @param avroFieldNames whether every column of the selected tables is a valid Avro field name ({@link #avroFieldNames})
+     * @param sourceConnection a connection to the source database, to read the selected tables' column names and types
      */
-    public Lane plan(MigrationConfig.DatabaseMapping db, CaptureConfig capture, List<TableInfo> tables, boolean avroFieldNames) {
+    public Lane plan(MigrationConfig.DatabaseMapping db, CaptureConfig capture, List<TableInfo> tables, Connection sourceConnection) throws SQLException {
+        boolean avroFieldNames = avroFieldNames(sourceConnection, tables);
         String sourceName = config.names().connectorName(db.source());
         String sinkName = sourceName + ".sink";
-        Map<String, String> source = new LinkedHashMap<>(DebeziumProperties.forConnect(capture, tables));
+        Map<String, String> source = new LinkedHashMap<>(DebeziumProperties.forConnect(capture, tables,
+                io.pgshift.core.catalog.Catalog.inexactNativeTypes(sourceConnection, tables)));
         source.put("name", sourceName);
         source.put("tasks.max", "1");
         // Every record fits: pgshift created the table topics with max.message.bytes of 64 MB.
@@ -133,7 +138,7 @@ public final class ConnectStreaming {
         source.putAll(converters());
         config.debezium().forEach(source::put);
 
-        List<String> topics = tables.stream().map(t -> config.names().tableTopic(db.source(), t.id())).toList();
+        List<String> topics = tables.stream().map(t -> capture.tableTopic(t.id())).toList();
         Map<String, String> sink = new LinkedHashMap<>();
         sink.put("name", sinkName);
         sink.put("connector.class", "io.pgshift.sink.connect.PgApplierSinkConnector");
@@ -212,22 +217,25 @@ public final class ConnectStreaming {
     }
 
     /**
-     * Refuses, before anything moves, the tables the connectors cannot carry exactly: a table whose topic Debezium's connector names
-     * otherwise than pgshift created it (a name with a character outside ASCII, which Debezium's pgoutput decoder reads with the
-     * worker's default charset, or with a '.', for which pgshift's topic name holds a hash), whose changes would go to a topic the sink
-     * does not read; and with Avro, a table with two columns whose names Debezium's avro_unicode adjustment writes alike.
+     * Refuses, before anything moves, the tables the connectors cannot carry exactly: a table with a name outside ASCII (Debezium's
+     * pgoutput decoder reads a relation's name byte by byte, so it would write the changes to a topic the sink does not read), tables
+     * whose topics Debezium's default names make one, and with Avro a table with two columns whose names Debezium's avro_unicode
+     * adjustment writes alike.
      *
      * @throws ConfigException at tables.exclude, naming every such table
      */
     public void checkNames(Connection source, MigrationConfig.DatabaseMapping db, List<TableInfo> tables) throws SQLException {
-        String prefix = config.names().connectorName(db.source());
         List<String> refused = new ArrayList<>();
+        Map<TableId, String> topics = new LinkedHashMap<>();
         for (TableInfo t : tables) {
-            String debezium = (prefix + "." + t.id().schema() + "." + t.id().table()).replaceAll("[^a-zA-Z0-9._-]", "_");
-            boolean ascii = (t.id().schema() + t.id().table()).chars().allMatch(ch -> ch < 0x80);
-            if (!ascii || !debezium.equals(config.names().tableTopic(db.source(), t.id()))) {
-                refused.add(t.id() + " (Debezium's connector would write its changes to topic " + debezium + ", not to "
-                        + config.names().tableTopic(db.source(), t.id()) + (ascii ? "" : ", or to another name if the worker's charset is not UTF-8") + ")");
+            topics.put(t.id(), config.names().debeziumTopic(db.source(), t.id()));
+        }
+        io.pgshift.core.MigrationNames.topicCollisions(topics).forEach((form, same) -> refused.add(same + " (Debezium's connector writes them"
+                + " all to one topic, " + topics.get(same.get(0)) + ")"));
+        for (TableInfo t : tables) {
+            if (!(t.id().schema() + t.id().table()).chars().allMatch(ch -> ch < 0x80)) {
+                refused.add(t.id() + " (a name outside ASCII: Debezium's pgoutput decoder reads it byte by byte, so its changes would go to"
+                        + " another topic than " + topics.get(t.id()) + ")");
                 continue;
             }
             if (config.kafka().avro()) {
@@ -355,28 +363,44 @@ public final class ConnectStreaming {
     }
 
     /**
-     * Creates (or brings up to date) the database's connectors once its load is applied: the sink first, whose tasks start at the
-     * target's watermarks, then the Debezium source on the load's slot ({@code snapshot.mode no_data}).
+     * Creates (or brings up to date) the database's Debezium source connector as soon as the slot may be streamed from, while the load
+     * still runs: it streams from the load's consistent point ({@code snapshot.mode no_data}) into the table topics, where the changes
+     * wait until the sink applies them after the load; the slot moves on meanwhile, and a worker that cannot run it says so at once.
      */
-    public void start(Lane lane, List<TableInfo> tables, io.pgshift.sink.ChangedRows changed) throws InterruptedException {
+    public void startSource(Lane lane) throws InterruptedException {
+        lanes.put(lane.db().source(), lane);
+        createTopics(List.of(lane.fenceTopic(), lane.heartbeatTopic()));
+        put(lane.sourceName(), lane.sourceConfig());
+    }
+
+    /**
+     * Creates (or brings up to date) the database's sink connector once its load is applied and post-data is in: its tasks start at the
+     * target's watermarks. Reading the applied changes for the validation starts with it.
+     */
+    public void startSink(Lane lane, List<TableInfo> tables, io.pgshift.sink.ChangedRows changed) {
         lanes.put(lane.db().source(), lane);
         track(lane, tables, changed);
-        createTopics(List.of(lane.fenceTopic(), lane.heartbeatTopic()));
-        for (String name : List.of(lane.sinkName(), lane.sourceName())) {
-            Map<String, String> wanted = name.equals(lane.sinkName()) ? lane.sinkConfig() : lane.sourceConfig();
-            Optional<Map<String, String>> existing = client.config(name);
-            if (existing.isPresent() && existing.get().equals(wanted)) {
-                Optional<ConnectClient.ConnectorState> state = client.status(name);
-                if (state.isPresent() && "STOPPED".equals(state.get().state())) {
-                    client.resume(name);
-                }
-                LOG.info("Connector {} on Kafka Connect at {} already has its configuration", name, client.url());
-                continue;
-            }
-            client.putConfig(name, wanted);
-            LOG.info("Connector {} {} on Kafka Connect at {}", name, existing.isPresent() ? "updated" : "created", client.url());
-        }
+        put(lane.sinkName(), lane.sinkConfig());
         poll();
+    }
+
+    private void put(String name, Map<String, String> wanted) {
+        Optional<Map<String, String>> existing = client.config(name);
+        if (existing.isPresent() && existing.get().equals(wanted)) {
+            Optional<ConnectClient.ConnectorState> state = client.status(name);
+            if (state.isPresent() && "STOPPED".equals(state.get().state())) {
+                client.resume(name);
+            }
+            LOG.info("Connector {} on Kafka Connect at {} already has its configuration", name, client.url());
+            return;
+        }
+        client.putConfig(name, wanted);
+        LOG.info("Connector {} {} on Kafka Connect at {}", name, existing.isPresent() ? "updated" : "created", client.url());
+    }
+
+    /** Records why the connectors of a database could not be created; {@link #failure} reports it. */
+    public void failed(String sourceDatabase, String why) {
+        startFailures.put(sourceDatabase, why);
     }
 
     /**
@@ -503,11 +527,19 @@ public final class ConnectStreaming {
 
     /** The first connector or task that FAILED, named with its worker and trace, and the way out. */
     public Optional<String> failure() {
+        if (!startFailures.isEmpty()) {
+            return Optional.of(startFailures.values().iterator().next());
+        }
         for (Lane lane : lanes.values()) {
             for (String name : List.of(lane.sourceName(), lane.sinkName())) {
                 ConnectClient.ConnectorState s = states.get(name);
                 if (s != null && s.failure().isPresent()) {
-                    return Optional.of(s.failure().get() + ". Fix the cause, then restart it on Kafka Connect (POST /connectors/" + name
+                    String failure = s.failure().get();
+                    String fix = failure.contains(FROM_SOURCE_CONVERTER) && (failure.contains("ClassNotFound") || failure.contains("NoClassDefFound"))
+                            ? ". The worker lacks pgshift's Debezium add-on: unpack pgshift-source-<version>-debezium-addon.zip into the Debezium"
+                            + " PostgreSQL connector's plugin directory on every worker, restart the workers, then restart it"
+                            : ". Fix the cause, then restart it";
+                    return Optional.of(failure + fix + " on Kafka Connect (POST /connectors/" + name
                             + "/restart?includeTasks=true&onlyFailed=true); the sink resumes from the target's watermark, the source from its"
                             + " committed offset");
                 }

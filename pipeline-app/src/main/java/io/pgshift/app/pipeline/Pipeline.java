@@ -27,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.pgshift.app.config.MigrationConfig;
+import io.pgshift.core.TableSelection;
 import io.pgshift.app.connect.ConnectStreaming;
 import io.pgshift.app.schema.SchemaMigrator;
 import io.pgshift.app.schema.SchemaSection;
@@ -167,18 +168,28 @@ public final class Pipeline implements AutoCloseable {
      * key is reported at the migration.yaml key behind it.
      */
     private void validateConnectors() throws SQLException, InterruptedException {
+        Map<MigrationConfig.DatabaseMapping, List<TableInfo>> selected = new java.util.LinkedHashMap<>();
+        for (MigrationConfig.DatabaseMapping db : config.databases()) {
+            try (Connection c = config.source().connect(db.source(), "pgshift-connect-check")) {
+                selected.put(db, io.pgshift.core.catalog.Catalog.selectedTables(c, config.tables()));
+            }
+        }
+        // A pattern that selects nothing names a table that is not there (a connector would be created without it, silently).
+        for (String pattern : config.tables().include()) {
+            TableSelection one = new TableSelection(List.of(pattern), config.tables().exclude());
+            if (selected.values().stream().flatMap(List::stream).noneMatch(t -> one.matches(t.id()))) {
+                throw new io.pgshift.app.config.ConfigException("tables.include", "pattern '" + pattern + "' selects no table in source database(s) "
+                        + config.databases().stream().map(MigrationConfig.DatabaseMapping::source).toList() + " (or tables.exclude leaves it out):"
+                        + " fix the name (case matters, patterns are schema.table), or remove it");
+            }
+        }
         for (MigrationConfig.DatabaseMapping db : config.databases()) {
             SchemaMigrator.ensureDatabase(config.target(), db.target());
-            List<TableInfo> tables;
-            try (Connection c = config.source().connect(db.source(), "pgshift-connect-check")) {
-                tables = io.pgshift.core.catalog.Catalog.selectedTables(c, config.tables());
-            }
-            boolean avroNames;
+            List<TableInfo> tables = selected.get(db);
             try (Connection c = config.source().connect(db.source(), "pgshift-connect-check")) {
                 connect.checkNames(c, db, tables);
-                avroNames = ConnectStreaming.avroFieldNames(c, tables);
+                connect.validate(connect.plan(db, captureConfig(db), tables, c));
             }
-            connect.validate(connect.plan(db, captureConfig(db), tables, avroNames));
             LOG.info("Kafka Connect at {} accepts the connectors of database '{}'", config.connect().url(), db.source());
         }
     }
@@ -188,7 +199,7 @@ public final class Pipeline implements AutoCloseable {
         // On Kafka Connect this process only loads: the Debezium connector streams from the slot the load leaves.
         return new CaptureConfig(config.names(), config.source(), db.source(), config.tables(), bootstrap, config.kafka().properties(),
                 config.kafka().partitionsPerTable(), rf, config.debezium(), config.heartbeatIntervalMs(), options.load(), loadOptions(config),
-                options.streaming() && connect == null);
+                options.streaming() && connect == null, connect != null);
     }
 
     private void startLane(MigrationConfig.DatabaseMapping db) throws IOException, SQLException, InterruptedException {
@@ -203,7 +214,7 @@ public final class Pipeline implements AutoCloseable {
         ConnectStreaming.Lane connectLane = null;
         if (connect != null) {
             try (Connection c = config.source().connect(db.source(), "pgshift-connect-plan")) {
-                connectLane = connect.plan(db, cc, capture.tables(), ConnectStreaming.avroFieldNames(c, capture.tables()));
+                connectLane = connect.plan(db, cc, capture.tables(), c);
             }
             connectLanes.put(db.source(), connectLane);
             if (capture.loadPlan() != LoadPlan.RESUME) {
@@ -221,6 +232,21 @@ public final class Pipeline implements AutoCloseable {
             neutralizeTarget(db, capture);
         }
         capture.start();
+        if (connectLane != null && options.streaming()) {
+            ConnectStreaming.Lane source = connectLane;
+            capture.streamable().thenRunAsync(() -> {
+                try {
+                    connect.startSource(source);
+                }
+                catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                catch (RuntimeException e) {
+                    LOG.error("Creating the Debezium connector of '{}' on Kafka Connect failed: {}", db.source(), e.getMessage());
+                    connect.failed(db.source(), "the Debezium connector of '" + db.source() + "' could not be created on Kafka Connect: " + e.getMessage());
+                }
+            }, loaders);
+        }
         ApplierStats stats = new ApplierStats(4 * config.validation().maxChangedRows());
         // On Kafka Connect this process applies the load topic only; the sink connector applies the table topics.
         List<String> applied = connect != null ? List.of(capture.loadTopic().orElseThrow()) : capture.allTopics();
@@ -306,7 +332,7 @@ public final class Pipeline implements AutoCloseable {
                 // The load is applied: this process's applier stops, and the connectors take over the table topics.
                 lane.applier().close();
                 lane.applier().finished().get(60, TimeUnit.SECONDS);
-                connect.start(viaConnect, lane.capture().tables(), lane.stats().changedRows());
+                connect.startSink(viaConnect, lane.capture().tables(), lane.stats().changedRows());
             }
             lane.loaded().complete(java.time.Instant.now());
             LOG.info("Database '{}' now streams changes into '{}' ({} ms after the start)", lane.mapping().source(), lane.mapping().target(),

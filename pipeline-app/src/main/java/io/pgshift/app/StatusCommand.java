@@ -89,6 +89,19 @@ final class StatusCommand implements Callable<Integer> {
             if (db.hasNonNull("error")) {
                 out.println("  error: " + db.get("error").asText());
             }
+            JsonNode connect = db.path("connect");
+            if (connect.isObject()) {
+                long lag = 0;
+                for (JsonNode p : connect.path("partitions")) {
+                    lag += p.path("lag").asLong();
+                }
+                out.printf("  Kafka Connect: source %s %s, sink %s %s; consumer group %s lag %,d records over %d partitions%n",
+                        connect.path("sourceConnector").asText(), connect.path("sourceState").asText(), connect.path("sinkConnector").asText(),
+                        connect.path("sinkState").asText(), connect.path("consumerGroup").asText(), lag, connect.path("partitions").size());
+                for (JsonNode t : connect.path("tasks")) {
+                    out.println("    task " + t.asText());
+                }
+            }
             out.printf("  %-32s %-10s %12s %12s %10s %9s %9s %9s %9s %6s  %s%n", "table", "load", "rows", "expected", "load time", "inserts", "updates",
                     "deletes", "truncates", "errors", "validated online");
             for (JsonNode t : db.path("tables")) {

@@ -78,6 +78,8 @@ class ConnectClusterIT {
                         "pgshift_database_pending_changes{");
                 JsonNode page = JSON.readTree(get("http://127.0.0.1:" + coordinator.httpPort() + "/status"));
                 assertThat(page.at("/databases/0/connect/partitions").size()).isPositive();
+                TestMigrations.CliRun statusRun = TestMigrations.cli("status", "-c", file.toString());
+                assertThat(statusRun.out()).contains("Kafka Connect: source " + connect.sourceConnector() + " RUNNING", "consumer group " + connect.consumerGroup());
 
                 // One worker stops mid-stream: its tasks move to the other, and the changes keep coming.
                 ConnectClient rest = new ConnectClient(config.connect());
@@ -109,6 +111,8 @@ class ConnectClusterIT {
                 assertThat(report.validation.mode()).isEqualTo("changed");
                 assertThat(report.validation.cutoverChangedRows()).as("rows changed since the online pass, compared by key").isPositive();
                 assertThat(report.tables).as("tables compared by their changed rows").anyMatch(t -> t.basis().contains("rows changed since"));
+                assertThat(coordinator.status().databases().get(0).tables()).as("changes the sink applied, counted per table")
+                        .anyMatch(t -> t.inserts() > 0 && t.updates() > 0);
                 assertThat(report.sequences).isNotEmpty();
                 assertThat(coordinator.status().phase()).isEqualTo(Phase.COMPLETED);
                 assertThat(JSON.readTree(get(cluster.worker(0).rest() + "/connectors")).size()).as("connectors left on the cluster").isZero();

@@ -67,6 +67,9 @@ class ConnectWorkerIT {
             Path file = TestMigrations.configFile(folder, ConnectClusterIT.connectYaml(servers, name, db, folder.resolve("work"),
                     cluster.worker(0).rest(), kafka));
             MigrationConfig config = MigrationConfigLoader.load(file);
+            TestMigrations.CliRun check = TestMigrations.cli("check", "-c", file.toString());
+            assertThat(check.out()).contains("io.pgshift.sink.connect.PgApplierSinkConnector is installed",
+                    "io.debezium.connector.postgresql.PostgresConnector is installed", "Kafka Connect ");
             try (Coordinator coordinator = Coordinator.start(config, PipelineOptions.all())) {
                 awaitReady(coordinator);
                 try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {

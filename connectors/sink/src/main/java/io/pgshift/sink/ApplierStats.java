@@ -99,7 +99,11 @@ public final class ApplierStats {
     /** Source commit to target commit of streamed changes: a count per millisecond up to 60 s, the last bucket for longer. */
     private final java.util.concurrent.atomic.AtomicLongArray latencies = new java.util.concurrent.atomic.AtomicLongArray(60_001);
 
-    void recordApplied(TableId table, ChangeOp op, long commitTimeMs, boolean endsTableLoad, long nowMs) {
+    /**
+     * One change applied: counted for its table, and its latency (source commit to {@code nowMs}) kept. Called by the appliers after
+     * their target commit, and on Kafka Connect by the coordinator as it sees the sink's watermark pass the change.
+     */
+    public void recordApplied(TableId table, ChangeOp op, long commitTimeMs, boolean endsTableLoad, long nowMs) {
         TableStats ts = tables.computeIfAbsent(table, t -> new TableStats());
         ts.count(op, 1, nowMs);
         if (endsTableLoad) {

@@ -65,6 +65,9 @@ public final class PrerequisiteChecks {
         int targetMajor = targetServer(sourceMajor);
         tools(sourceMajor);
         kafka();
+        if (config.viaConnect()) {
+            connect();
+        }
         if (sourceMajor > 0) {
             for (MigrationConfig.DatabaseMapping db : config.databases()) {
                 sourceDatabase(db, sourceMajor, targetMajor);
@@ -285,6 +288,57 @@ public final class PrerequisiteChecks {
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    // ---------------------------------------------------------------- Kafka Connect
+
+    /**
+     * The Connect cluster of connect.url: reachable, Kafka 3.6 or newer (its REST API reads and resets a connector's offsets), and every
+     * plugin the connectors need on the worker.
+     */
+    private void connect() {
+        String scope = "kafka connect";
+        io.pgshift.app.connect.ConnectClient client = new io.pgshift.app.connect.ConnectClient(config.connect());
+        String version;
+        List<String> plugins;
+        try {
+            version = client.version();
+            plugins = client.plugins(false);
+        }
+        catch (io.pgshift.app.connect.ConnectClient.ConnectException e) {
+            add(CheckResult.fail("connect.connection", scope, e.getMessage(), "check connect.url (and connect.user, connect.password), and that a"
+                    + " worker runs and is reachable from here"));
+            return;
+        }
+        int[] v = java.util.Arrays.stream(version.split("[.-]")).limit(2).mapToInt(x -> x.matches("\\d+") ? Integer.parseInt(x) : 0).toArray();
+        boolean recent = v.length == 2 && (v[0] > 3 || v[0] == 3 && v[1] >= 6);
+        add(recent ? CheckResult.pass("connect.connection", scope, "Kafka Connect " + version + " at " + client.url())
+                : CheckResult.fail("connect.connection", scope, "Kafka Connect " + version + " at " + client.url() + " has no REST API for a connector's"
+                        + " offsets", "run the connectors on Kafka Connect 3.6 or newer"));
+        java.util.Map<String, String> needed = new java.util.LinkedHashMap<>();
+        needed.put("io.debezium.connector.postgresql.PostgresConnector", "unpack Debezium's PostgreSQL connector plugin (" + DEBEZIUM_VERSION
+                + ") into a directory on every worker's plugin.path, with pgshift's Debezium add-on (pgshift-source-<version>-debezium-addon.zip)"
+                + " unpacked into that same directory");
+        needed.put("io.pgshift.sink.connect.PgApplierSinkConnector", "unpack pgshift's sink plugin (pgshift-sink-<version>-connect-plugin.zip)"
+                + " into a directory on every worker's plugin.path");
+        if (config.kafka().avro()) {
+            boolean apicurio = "apicurio".equals(config.kafka().schemaRegistry().converter());
+            needed.put(apicurio ? "io.apicurio.registry.utils.converter.AvroConverter" : "io.confluent.connect.avro.AvroConverter", "install "
+                    + (apicurio ? "Apicurio's converter (io.apicurio:apicurio-registry-utils-converter)" : "Confluent's Avro converter")
+                    + " on every worker (in each connector's plugin directory, or on the worker's class path)");
+        }
+        needed.forEach((plugin, fix) -> {
+            if (plugins.contains(plugin)) {
+                add(CheckResult.pass("connect.plugins", scope, plugin + " is installed"));
+            }
+            else if (plugin.endsWith("AvroConverter")) {
+                // A converter on the worker's class path, or one without a service registration, is usable but not listed.
+                add(CheckResult.warn("connect.plugins", scope, plugin + " is not listed by the worker at " + client.url(), fix));
+            }
+            else {
+                add(CheckResult.fail("connect.plugins", scope, plugin + " is not installed on the worker at " + client.url(), fix));
+            }
+        });
     }
 
     // ---------------------------------------------------------------- one source database
@@ -866,6 +920,10 @@ public final class PrerequisiteChecks {
             return "without TLS (sslmode " + endpoint.sslMode() + ")";
         }
     }
+
+    /** The Debezium version pgshift is built and tested with. */
+    private static final String DEBEZIUM_VERSION = io.debezium.config.CommonConnectorConfig.class.getPackage().getImplementationVersion() == null
+            ? "3.6" : io.debezium.config.CommonConnectorConfig.class.getPackage().getImplementationVersion();
 
     private static String connectionFix(PgEndpoint endpoint, SQLException e) {
         String msg = String.valueOf(e.getMessage());

@@ -135,6 +135,22 @@ public final class ConnectClient {
         return errors;
     }
 
+    /** The Kafka version of the worker answering ({@code GET /}). */
+    public String version() {
+        return send("GET", "/", null).path("version").asText();
+    }
+
+    /**
+     * The plugin classes the worker has ({@code GET /connector-plugins}).
+     *
+     * @param connectorsOnly false to list converters, transformations and predicates too
+     */
+    public List<String> plugins(boolean connectorsOnly) {
+        List<String> classes = new ArrayList<>();
+        send("GET", "/connector-plugins?connectorsOnly=" + connectorsOnly, null).forEach(p -> classes.add(p.path("class").asText()));
+        return classes;
+    }
+
     /** Creates the connector, or updates its configuration ({@code PUT /connectors/<name>/config}). */
     public void putConfig(String name, Map<String, String> config) {
         send("PUT", "/connectors/" + encode(name) + "/config", config);

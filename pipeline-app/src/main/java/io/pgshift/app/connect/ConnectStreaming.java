@@ -377,9 +377,9 @@ public final class ConnectStreaming {
      * Creates (or brings up to date) the database's sink connector once its load is applied and post-data is in: its tasks start at the
      * target's watermarks. Reading the applied changes for the validation starts with it.
      */
-    public void startSink(Lane lane, List<TableInfo> tables, io.pgshift.sink.ChangedRows changed) {
+    public void startSink(Lane lane, List<TableInfo> tables, io.pgshift.sink.ApplierStats stats) {
         lanes.put(lane.db().source(), lane);
-        track(lane, tables, changed);
+        track(lane, tables, stats);
         put(lane.sinkName(), lane.sinkConfig());
         poll();
     }
@@ -407,7 +407,7 @@ public final class ConnectStreaming {
      * Records the sink's applied changes for the validation ({@link AppliedChangeTracker}), when this process can read the topics with
      * the connectors' converters; otherwise the cutover compares every chunk, and says why.
      */
-    private void track(Lane lane, List<TableInfo> tables, io.pgshift.sink.ChangedRows changed) {
+    private void track(Lane lane, List<TableInfo> tables, io.pgshift.sink.ApplierStats stats) {
         if (trackers.containsKey(lane.db().source())) {
             return;
         }
@@ -430,7 +430,7 @@ public final class ConnectStreaming {
         Map<String, Object> props = new java.util.HashMap<>(consumerProps);
         props.put(org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG, "pgshift." + config.name() + "." + lane.db().source() + ".applied");
         try {
-            AppliedChangeTracker t = new AppliedChangeTracker(lane, converters(), props, tables, changed, wm);
+            AppliedChangeTracker t = new AppliedChangeTracker(lane, converters(), props, tables, stats, wm);
             trackers.put(lane.db().source(), t);
             t.start();
         }

@@ -332,7 +332,7 @@ public final class Pipeline implements AutoCloseable {
                 // The load is applied: this process's applier stops, and the connectors take over the table topics.
                 lane.applier().close();
                 lane.applier().finished().get(60, TimeUnit.SECONDS);
-                connect.startSink(viaConnect, lane.capture().tables(), lane.stats().changedRows());
+                connect.startSink(viaConnect, lane.capture().tables(), lane.stats());
             }
             lane.loaded().complete(java.time.Instant.now());
             LOG.info("Database '{}' now streams changes into '{}' ({} ms after the start)", lane.mapping().source(), lane.mapping().target(),

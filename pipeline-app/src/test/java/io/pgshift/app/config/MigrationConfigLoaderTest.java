@@ -103,4 +103,42 @@ class MigrationConfigLoaderTest {
         MigrationConfig c = new MigrationConfigLoader(k -> "x").parse(text, "migration.example.yaml");
         assertThat(c.name()).isNotBlank();
     }
+
+    @Test
+    void aConnectSectionStreamsThroughKafkaConnectInAvroWithItsSecretsHidden() {
+        MigrationConfig c = parse(VALID.replace("kafka: { bootstrap: embedded }", """
+                kafka:
+                  bootstrap: "broker:9092"
+                  format: avro
+                  schemaRegistry: { url: "http://registry:8081", user: pgshift, password: "${SRC_PASSWORD}" }
+                connect: { url: "http://connect:8083", user: ops, password: "${SRC_PASSWORD}", sinkTasks: 4, atCompletion: stop }"""));
+        assertThat(c.viaConnect()).isTrue();
+        assertThat(c.connect().url()).isEqualTo("http://connect:8083");
+        assertThat(c.connect().sinkTasks()).isEqualTo(4);
+        assertThat(c.connect().deleteAtCompletion()).isFalse();
+        assertThat(c.kafka().avro()).isTrue();
+        assertThat(c.kafka().schemaRegistry().converter()).isEqualTo("confluent");
+        assertThat(c.kafka().schemaRegistry().password().reveal()).isEqualTo("s3cret-value");
+        assertThat(c.describe()).contains("via Kafka Connect at http://connect:8083 (avro, registry http://registry:8081)").doesNotContain("s3cret-value");
+        assertThat(parse(VALID).viaConnect()).isFalse();
+    }
+
+    @Test
+    void connectSettingsThatCannotWorkAreRefusedAtTheirKey() {
+        String connect = "kafka: { bootstrap: \"broker:9092\" }\nconnect: { url: \"http://connect:8083\" }";
+        assertThatThrownBy(() -> parse(VALID.replace("kafka: { bootstrap: embedded }", "kafka: { bootstrap: embedded }\nconnect: { url: \"http://c:8083\" }")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'kafka.bootstrap'");
+        assertThatThrownBy(() -> parse(VALID.replace("kafka: { bootstrap: embedded }", "kafka: { bootstrap: embedded, format: avro }")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'kafka.format'").hasMessageContaining("connect.url");
+        assertThatThrownBy(() -> parse(VALID.replace("kafka: { bootstrap: embedded }", connect.replace("\"broker:9092\"", "\"broker:9092\", format: avro"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'kafka.schemaRegistry.url'");
+        assertThatThrownBy(() -> parse(VALID.replace("kafka: { bootstrap: embedded }", connect.replace("http://connect:8083", "connect:8083"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'connect.url'");
+        assertThatThrownBy(() -> parse(VALID.replace("kafka: { bootstrap: embedded }", connect.replace("http://connect:8083", "http://u:p@connect:8083"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'connect.url'").hasMessageNotContaining("u:p");
+        assertThatThrownBy(() -> parse(VALID.replace("kafka: { bootstrap: embedded }", connect + "\nload: { method: debezium }")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'load.method'");
+        assertThatThrownBy(() -> parse(VALID.replace("kafka: { bootstrap: embedded }", "kafka: { bootstrap: \"broker:9092\" }\nconnect: { sinkTasks: 2 }")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'connect.url'");
+    }
 }

@@ -20,7 +20,8 @@ import io.pgshift.app.coordinator.SourceCleanup;
 /** {@code pgshift cleanup}: drops the migration's replication slot, publication and fence table on the source. */
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
         description = "Drop what the migration left on the source: the replication slot (which keeps WAL until dropped), the publication and"
-                + " pgshift's fence table. With --delete-topics also the migration's Kafka topics.")
+                + " pgshift's fence table; with connect.url first its connectors on Kafka Connect. With --delete-topics also the migration's"
+                + " Kafka topics.")
 final class CleanupCommand implements Callable<Integer> {
 
     @Spec
@@ -35,17 +36,54 @@ final class CleanupCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         MigrationConfig cfg = MigrationConfigLoader.load(config);
+        if (cfg.viaConnect()) {
+            deleteConnectors(cfg);
+        }
         for (String line : SourceCleanup.run(cfg)) {
             spec.commandLine().getOut().println(line);
         }
         if (deleteTopics) {
             String prefix = "pgshift." + cfg.name() + ".";
             try (Admin admin = Admin.create(MigrationKafka.clientProperties(cfg, MigrationKafka.bootstrap(cfg), prefix + "cleanup"))) {
-                List<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream().filter(t -> t.startsWith(prefix)).sorted().toList();
+                // With connect.url, Debezium's heartbeat topics too (__debezium-heartbeat.pgshift.<name>.<db>).
+                String heartbeats = "__debezium-heartbeat." + prefix;
+                List<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                        .filter(t -> t.startsWith(prefix) || cfg.viaConnect() && t.startsWith(heartbeats)).sorted().toList();
                 admin.deleteTopics(topics).all().get(60, TimeUnit.SECONDS);
                 spec.commandLine().getOut().println("Deleted " + topics.size() + " Kafka topics " + topics);
             }
         }
         return 0;
+    }
+
+    /**
+     * On Kafka Connect: deletes the migration's connectors, then waits (up to a minute) until their tasks let go of the replication slots,
+     * so that the slots can be dropped.
+     */
+    private void deleteConnectors(MigrationConfig cfg) throws Exception {
+        io.pgshift.app.connect.ConnectClient client = new io.pgshift.app.connect.ConnectClient(cfg.connect());
+        for (MigrationConfig.DatabaseMapping db : cfg.databases()) {
+            String source = cfg.names().connectorName(db.source());
+            for (String name : List.of(source + ".sink", source)) {
+                if (client.delete(name)) {
+                    spec.commandLine().getOut().println("Deleted connector " + name + " from Kafka Connect at " + client.url());
+                }
+            }
+            String slot = cfg.names().slotName(db.source());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            try (java.sql.Connection c = cfg.source().connect(db.source(), "pgshift-cleanup");
+                 java.sql.PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_replication_slots WHERE slot_name = ? AND active")) {
+                ps.setString(1, slot);
+                while (System.nanoTime() < deadline) {
+                    try (java.sql.ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        if (rs.getInt(1) == 0) {
+                            break;
+                        }
+                    }
+                    Thread.sleep(500);
+                }
+            }
+        }
     }
 }

@@ -114,7 +114,7 @@ class ConnectWorkerIT {
         Ledger writer = Ledger.start(servers.source().endpoint("source"), db);
         try (ConnectCluster cluster = ConnectCluster.start(servers, name, 1)) {
             Path file = TestMigrations.configFile(folder, ConnectClusterIT.connectYaml(servers, name, db, folder.resolve("work"),
-                    cluster.worker(0).rest(), ""));
+                    cluster.worker(0).rest(), "").replace("sinkTasks: 2 }", "sinkTasks: 2, atCompletion: stop }"));
             MigrationConfig config = MigrationConfigLoader.load(file);
             try (Coordinator coordinator = Coordinator.start(config, PipelineOptions.all())) {
                 awaitReady(coordinator);
@@ -131,7 +131,17 @@ class ConnectWorkerIT {
                 writer.stop();
                 assertThat(writer.failure()).as("writer failure").isNull();
             }
+            // atCompletion: stop keeps them, stopped; cleanup deletes them, then drops the slot they let go of.
+            assertThat(JSON.readTree(get(cluster.worker(0).rest() + "/connectors/" + sink + "/status")).at("/connector/state").asText()).isEqualTo("STOPPED");
+            TestMigrations.CliRun cleanup = TestMigrations.cli("cleanup", "-c", file.toString());
+            assertThat(cleanup.exitCode()).as("cleanup: %s%s", cleanup.out(), cleanup.err()).isZero();
+            assertThat(cleanup.out()).contains("Deleted connector " + sink);
             assertThat(JSON.readTree(get(cluster.worker(0).rest() + "/connectors")).toString()).doesNotContain(sink);
+            try (Connection s = servers.source().connect(db); Statement st = s.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("slots left").isZero();
+            }
         }
         finally {
             writer.stop();

@@ -135,7 +135,7 @@ final class MigrateCommand implements Callable<Integer> {
 
     /**
      * After {@code --skip-streaming}: where the changes made since the load wait, and the settings a Debezium connector needs to stream
-     * them from there on Kafka Connect ({@code config/connect/debezium-source.json}).
+     * them from there on Kafka Connect (as {@code migrate} with {@code connect.url} creates it).
      */
     private void printHandover(MigrationConfig cfg) {
         java.io.PrintWriter out = spec.commandLine().getOut();

@@ -58,6 +58,10 @@ class ConnectWorkerIT {
         String db = servers.newDatabasePair(prefix);
         try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
             st.execute(SqlResource.load("/io/pgshift/app/types/schema.sql"));
+            // A DEFERRABLE key with REPLICA IDENTITY FULL: statements that renumber keys are matched by the whole old row.
+            st.execute("CREATE TABLE t_deferrable (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, v text)");
+            st.execute("ALTER TABLE t_deferrable REPLICA IDENTITY FULL");
+            st.execute("INSERT INTO t_deferrable SELECT g, 'row ' || g FROM generate_series(1, 20) g");
         }
         Path folder = servers.newFolder(prefix);
         String name = prefix + "_" + db.replaceAll("[^a-z0-9]", "");
@@ -74,6 +78,9 @@ class ConnectWorkerIT {
                 awaitReady(coordinator);
                 try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
                     st.execute(SqlResource.load("/io/pgshift/app/types/changes.sql"));
+                    st.execute("UPDATE t_deferrable SET id = CASE id WHEN 1 THEN 2 ELSE 1 END WHERE id IN (1, 2)");
+                    st.execute("UPDATE t_deferrable SET id = id + 1");
+                    st.execute("UPDATE t_deferrable SET v = v || ' renumbered' WHERE id % 3 = 0");
                 }
                 await("the changes applied through Kafka Connect").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() -> {
                     assertThat(coordinator.status().phase()).as("%s", coordinator.status().reason()).isNotEqualTo(Phase.FAILED);

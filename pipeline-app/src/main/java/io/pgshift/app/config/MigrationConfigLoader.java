@@ -155,6 +155,11 @@ public final class MigrationConfigLoader {
             throw new ConfigException("kafka.bootstrap", "is 'embedded', but connect.url streams through a Kafka Connect cluster: set"
                     + " kafka.bootstrap to that cluster's brokers");
         }
+        if (kafka.partitionsPerTable() > 1) {
+            throw new ConfigException("kafka.partitionsPerTable", "must be 1 with connect.url: on Kafka Connect the Debezium connector's records are"
+                    + " placed by Kafka's partitioner (a hash of the key), so a TRUNCATE would not be a barrier across partitions and a table with"
+                    + " another unique index could conflict; raise connect.sinkTasks for parallel apply across tables instead");
+        }
         if ("debezium".equals(value(root, "load.method", "load.method"))) {
             throw new ConfigException("load.method", "debezium does not go with connect.url: on Kafka Connect pgshift loads the tables itself"
                     + " (load.method copy), then the connectors stream from the load's consistent point; remove load.method");

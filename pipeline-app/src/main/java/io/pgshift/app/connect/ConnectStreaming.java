@@ -147,6 +147,9 @@ public final class ConnectStreaming {
         endpoint(sink, "target", config.target(), db.target());
         endpoint(sink, "source", config.source(), db.source());
         sink.put("consumer.override.max.poll.records", Integer.toString(config.maxBatchRecords()));
+        // Their old row images hold every column (as CaptureEngine's publisher marks them in pgshift's own records).
+        sink.put("complete.old.row.topics", tables.stream().filter(t -> t.replicaIdentity() == 'f' || t.partitioned() && t.keyColumns().isEmpty())
+                .map(t -> capture.tableTopic(t.id())).collect(java.util.stream.Collectors.joining(",")));
         sink.put("errors.tolerance", "none");
         sink.putAll(converters());
         return new Lane(db, sourceName, source, sinkName, sink, topics, sourceName + ".pgshift.fence", HEARTBEAT_PREFIX + sourceName);

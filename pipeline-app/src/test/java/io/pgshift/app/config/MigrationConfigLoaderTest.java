@@ -136,9 +136,19 @@ class MigrationConfigLoaderTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'connect.url'");
         assertThatThrownBy(() -> parse(VALID.replace("kafka: { bootstrap: embedded }", connect.replace("http://connect:8083", "http://u:p@connect:8083"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'connect.url'").hasMessageNotContaining("u:p");
+        assertThatThrownBy(() -> parse(VALID.replace("kafka: { bootstrap: embedded }", connect.replace("\"broker:9092\"", "\"broker:9092\", partitionsPerTable: 4"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'kafka.partitionsPerTable'");
         assertThatThrownBy(() -> parse(VALID.replace("kafka: { bootstrap: embedded }", connect + "\nload: { method: debezium }")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'load.method'");
         assertThatThrownBy(() -> parse(VALID.replace("kafka: { bootstrap: embedded }", "kafka: { bootstrap: \"broker:9092\" }\nconnect: { sinkTasks: 2 }")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'connect.url'");
+    }
+
+    @Test
+    void theComposeDeploymentsMigrationLoadsAndStreamsThroughConnectInAvro() throws Exception {
+        MigrationConfig c = new MigrationConfigLoader(k -> "x").parse(Files.readString(Path.of("..", "docker", "migration.yaml")), "docker/migration.yaml");
+        assertThat(c.viaConnect()).isTrue();
+        assertThat(c.kafka().avro()).isTrue();
+        assertThat(c.kafka().schemaRegistry().converter()).isEqualTo("apicurio");
     }
 }

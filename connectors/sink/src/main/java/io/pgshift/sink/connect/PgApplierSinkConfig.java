@@ -30,6 +30,7 @@ public final class PgApplierSinkConfig extends AbstractConfig {
     public static final String SOURCE_PASSWORD = "source.password";
     public static final String SOURCE_DATABASE = "source.database";
     public static final String SOURCE_SSLMODE = "source.sslmode";
+    public static final String COMPLETE_OLD_ROW_TOPICS = "complete.old.row.topics";
 
     private static final String TARGET_GROUP = "Target";
     private static final String SOURCE_GROUP = "Source (exact values)";
@@ -64,7 +65,12 @@ public final class PgApplierSinkConfig extends AbstractConfig {
             .define(SOURCE_DATABASE, Type.STRING, null, Importance.MEDIUM,
                     "The source database the records come from.", SOURCE_GROUP, 5, ConfigDef.Width.MEDIUM, "Source database")
             .define(SOURCE_SSLMODE, Type.STRING, "prefer", ConfigDef.ValidString.in(SSL_MODES), Importance.LOW,
-                    "libpq sslmode of the source connection.", SOURCE_GROUP, 6, ConfigDef.Width.SHORT, "Source sslmode");
+                    "libpq sslmode of the source connection.", SOURCE_GROUP, 6, ConfigDef.Width.SHORT, "Source sslmode")
+            .define(COMPLETE_OLD_ROW_TOPICS, Type.LIST, "", Importance.LOW,
+                    "Topics of the tables whose old row images hold every column (REPLICA IDENTITY FULL on the source, or a partitioned"
+                            + " table without a key): their updates and deletes find the row by the whole old row where the target has no key"
+                            + " it can use (none, or a DEFERRABLE one, which two rows may share inside a source transaction). pgshift's"
+                            + " coordinator sets it.", TARGET_GROUP, 7, ConfigDef.Width.LONG, "Complete old-row topics");
 
     public PgApplierSinkConfig(Map<?, ?> originals) {
         super(CONFIG_DEF, originals, false);
@@ -88,6 +94,11 @@ public final class PgApplierSinkConfig extends AbstractConfig {
         String host = getString(SOURCE_HOSTNAME);
         return host == null ? null
                 : endpoint("source", host, getInt(SOURCE_PORT), getString(SOURCE_USER), getPassword(SOURCE_PASSWORD), getString(SOURCE_SSLMODE));
+    }
+
+    /** The topics whose records carry complete old rows ({@link #COMPLETE_OLD_ROW_TOPICS}). */
+    public java.util.Set<String> completeOldRowTopics() {
+        return java.util.Set.copyOf(getList(COMPLETE_OLD_ROW_TOPICS));
     }
 
     public String sourceDatabase() {

@@ -37,11 +37,13 @@ public final class PgApplierSinkTask extends SinkTask {
     private static final Logger LOG = LoggerFactory.getLogger(PgApplierSinkTask.class);
 
     private ChangeApplier applier;
+    private java.util.Set<String> completeOldRowTopics = java.util.Set.of();
     private final Map<TopicPartition, Long> committed = new ConcurrentHashMap<>();
 
     @Override
     public void start(Map<String, String> props) {
         PgApplierSinkConfig config = new PgApplierSinkConfig(props);
+        completeOldRowTopics = config.completeOldRowTopics();
         applier = new ChangeApplier(config.target(), config.targetDatabase(), config.source(), config.sourceDatabase(),
                 "pgshift-sink-connector", new ApplierStats(), Clock.systemUTC());
         LOG.info("pgshift sink task applying to {} database '{}'{}", config.target(), config.targetDatabase(),
@@ -90,9 +92,9 @@ public final class PgApplierSinkTask extends SinkTask {
         committed.putAll(next);
     }
 
-    private static ChangeEvent parse(SinkRecord r) {
+    private ChangeEvent parse(SinkRecord r) {
         try {
-            return DebeziumChangeParser.parse(r.keySchema(), r.key(), r.valueSchema(), r.value());
+            return DebeziumChangeParser.parse(r.keySchema(), r.key(), r.valueSchema(), r.value(), completeOldRowTopics.contains(r.topic()), false);
         }
         catch (RuntimeException e) {
             throw new ConnectException("Cannot read the record at " + r.topic() + "-" + r.kafkaPartition() + " offset " + r.kafkaOffset()

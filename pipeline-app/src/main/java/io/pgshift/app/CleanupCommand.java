@@ -69,21 +69,7 @@ final class CleanupCommand implements Callable<Integer> {
                     spec.commandLine().getOut().println("Deleted connector " + name + " from Kafka Connect at " + client.url());
                 }
             }
-            String slot = cfg.names().slotName(db.source());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            try (java.sql.Connection c = cfg.source().connect(db.source(), "pgshift-cleanup");
-                 java.sql.PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_replication_slots WHERE slot_name = ? AND active")) {
-                ps.setString(1, slot);
-                while (System.nanoTime() < deadline) {
-                    try (java.sql.ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        if (rs.getInt(1) == 0) {
-                            break;
-                        }
-                    }
-                    Thread.sleep(500);
-                }
-            }
+            io.pgshift.app.connect.ConnectStreaming.awaitSlotReleased(cfg, db, java.time.Duration.ofSeconds(60));
         }
     }
 }

@@ -108,7 +108,7 @@ class ConnectClusterIT {
                 long validated = shop.transactions();
                 await("writes after the online pass").atMost(Duration.ofMinutes(1)).until(() -> shop.transactions() > validated + 100);
 
-                TestMigrations.CliRun run = TestMigrations.cli("cutover", "-c", file.toString(), "--freeze-source", "--wait", "--timeout", "4m");
+                TestMigrations.CliRun run = TestMigrations.cli("cutover", "-c", file.toString(), "--freeze-source", "--cleanup", "--wait", "--timeout", "4m");
                 assertThat(run.exitCode()).as("cutover exit code; out:\n%s\nerr:\n%s", run.out(), run.err()).isZero();
                 assertThat(run.out()).contains("Cutover COMPLETED", "fence of " + db + " at LSN");
                 writer.stop();
@@ -123,6 +123,11 @@ class ConnectClusterIT {
                 assertThat(report.sequences).isNotEmpty();
                 assertThat(coordinator.status().phase()).isEqualTo(Phase.COMPLETED);
                 assertThat(JSON.readTree(get(cluster.worker(0).rest() + "/connectors")).size()).as("connectors left on the cluster").isZero();
+                try (Connection c = servers.source().connect(db); Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()")) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).as("slots left after cutover --cleanup").isZero();
+                }
             }
             // The Avro converters registered the records' schemas in the registry.
             assertThat(JSON.readTree(get(registry.confluentUrl() + "/subjects")).size()).isGreaterThan(2);

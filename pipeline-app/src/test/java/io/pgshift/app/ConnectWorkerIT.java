@@ -88,7 +88,7 @@ class ConnectWorkerIT {
                         return TableComparator.compare(s, t, PUBLIC).mismatches().isEmpty();
                     }
                 });
-                TestMigrations.CliRun run = TestMigrations.cli("cutover", "-c", file.toString(), "--wait", "--timeout", "3m");
+                TestMigrations.CliRun run = TestMigrations.cli("cutover", "-c", file.toString(), "--cleanup", "--wait", "--timeout", "3m");
                 assertThat(run.exitCode()).as("cutover: %s%s", run.out(), run.err()).isZero();
                 CutoverReport report = coordinator.completion().join();
                 assertThat(report.tables).isNotEmpty().allMatch(t -> t.equal());
@@ -152,6 +152,48 @@ class ConnectWorkerIT {
         }
         finally {
             writer.stop();
+        }
+        TestMigrations.assertTargetEqualsSource(servers, db);
+    }
+
+    /**
+     * A coordinator stopped while its load still runs leaves a Debezium connector streaming from that load's slot: started again, it
+     * deletes that connector with its offsets, loads again from a new snapshot, and the migration completes exactly.
+     */
+    @Test
+    void aCoordinatorStoppedDuringTheLoadDeletesItsConnectorAndLoadsAgain() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("creload");
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE big (id bigint PRIMARY KEY, payload text)");
+            st.execute("INSERT INTO big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 600000) g");
+            st.execute("ANALYZE big");
+        }
+        Path folder = servers.newFolder("creload");
+        String name = "rl_" + db.replaceAll("[^a-z0-9]", "");
+        try (ConnectCluster cluster = ConnectCluster.start(servers, name, 1)) {
+            Path file = TestMigrations.configFile(folder, ConnectClusterIT.connectYaml(servers, name, db, folder.resolve("work"),
+                    cluster.worker(0).rest(), "") + "load: { readers: 1, chunkMegabytes: 4 }\n");
+            MigrationConfig config = MigrationConfigLoader.load(file);
+            io.pgshift.app.connect.ConnectClient rest = new io.pgshift.app.connect.ConnectClient(config.connect());
+            String source = config.names().connectorName(db);
+            try (Coordinator first = Coordinator.start(config, PipelineOptions.all())) {
+                await("the Debezium connector created while the load runs").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> rest.status(source).isPresent());
+                assertThat(first.pipeline().loaded()).as("load still running when the coordinator stops").isNotDone();
+            }
+            try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+                st.execute("UPDATE big SET payload = 'between the runs' WHERE id % 1000 = 0");
+            }
+            try (Coordinator second = Coordinator.start(config, PipelineOptions.all())) {
+                assertThat(second.pipeline().lanes().get(0).capture().loadPlan()).isEqualTo(io.pgshift.source.LoadPlan.RESTART);
+                awaitReady(second);
+                try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+                    st.execute("DELETE FROM big WHERE id % 997 = 0");
+                }
+                TestMigrations.CliRun run = TestMigrations.cli("cutover", "-c", file.toString(), "--cleanup", "--wait", "--timeout", "3m");
+                assertThat(run.exitCode()).as("cutover: %s%s", run.out(), run.err()).isZero();
+            }
         }
         TestMigrations.assertTargetEqualsSource(servers, db);
     }

@@ -186,6 +186,14 @@ public final class CaptureEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the bulk load of this capture's database is complete in Kafka (every part and its end records in the load topic): then a
+     * start resumes streaming from the slot; otherwise it loads again (see {@link #prepare}).
+     */
+    public static boolean bulkLoadCompleted(CaptureConfig config) {
+        return config.bulkLoad() && LoadTopic.completed(adminProperties(config), config.names().loadTopic(config.database()));
+    }
+
     /** The partitions of the load topic (it may have been created with another count by an earlier run); waits for a new topic's metadata. */
     private static int partitionCount(CaptureConfig config, String topic) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -255,7 +263,9 @@ public final class CaptureEngine implements AutoCloseable {
         else {
             startEngine();
         }
-        if (config.fenceIntervalMs() > 0 && config.runsEngine()) {
+        // Heartbeat rows keep the slot advancing on an idle database: for this capture's Debezium, or on Kafka Connect for the connector
+        // streaming the slot (the coordinator writes them while it runs).
+        if (config.fenceIntervalMs() > 0 && (config.runsEngine() || config.debeziumTopics())) {
             heartbeat.scheduleWithFixedDelay(this::writeHeartbeat, config.fenceIntervalMs(), config.fenceIntervalMs(), TimeUnit.MILLISECONDS);
         }
         LOG.info("Capture of source database '{}' started ({} load): {} tables, slot {}, publication {}", config.database(),

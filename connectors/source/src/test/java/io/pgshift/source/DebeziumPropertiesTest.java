@@ -56,11 +56,26 @@ class DebeziumPropertiesTest {
         assertThat(p.getProperty("message.key.columns")).isEqualTo("(?-i)pgshift\\.fence:id;(?-i)public\\.u\\.v:a,b");
     }
 
-    /** The connector configuration for a Kafka Connect cluster starts its sessions with the same output settings as pgshift's capture. */
+    /**
+     * The connector configuration for a Kafka Connect cluster: the same lossless settings and output settings, the custom converter
+     * with its inexact types, and nothing of the embedded engine (offset storage, Kafka clients, topic naming strategy).
+     */
     @Test
-    void theConnectSourceConfigurationPinsTheSameOutputSettings() throws Exception {
-        com.fasterxml.jackson.databind.JsonNode config = new com.fasterxml.jackson.databind.ObjectMapper()
-                .readTree(java.nio.file.Path.of("../../config/connect/debezium-source.json").toFile()).path("config");
-        assertThat(config.path("database.options").asText()).isEqualTo(io.pgshift.core.PgEndpoint.SESSION_OPTIONS);
+    void theConnectSourceConfigurationIsTheCapturesWithoutTheEngine() {
+        CaptureConfig config = new CaptureConfig(new io.pgshift.core.MigrationNames("shop"),
+                io.pgshift.core.PgEndpoint.of("source", "127.0.0.1", 5432, "postgres", io.pgshift.core.Secret.of("pw")), "db",
+                io.pgshift.core.TableSelection.all(), "127.0.0.1:9092", java.util.Map.of("security.protocol", "SASL_SSL"), 1, (short) 1,
+                java.util.Map.of("snapshot.fetch.size", "2048"), 0, true, LoadOptions.defaults(), false, true);
+        java.util.Map<String, String> c = DebeziumProperties.forConnect(config, List.of(
+                new io.pgshift.core.catalog.TableInfo(new TableId("public", "t"), false, 'd', List.of("id"), List.of(), 0, java.util.Map.of())),
+                java.util.Set.of(790, 1231));
+        assertThat(c).containsEntry("database.options", io.pgshift.core.PgEndpoint.SESSION_OPTIONS).containsEntry("snapshot.mode", "no_data")
+                .containsEntry("converters", "pgshift").containsEntry("pgshift.type", FromSourceConverter.class.getName())
+                .containsEntry("snapshot.fetch.size", "2048").containsEntry("decimal.handling.mode", "string")
+                .containsEntry("publication.autocreate.mode", "disabled").containsEntry("event.converting.failure.handling.mode", "fail");
+        assertThat(c.get("pgshift." + FromSourceConverter.NATIVE_TYPES).split(",")).containsExactlyInAnyOrder("790", "1231");
+        assertThat(c).doesNotContainKeys("offset.storage", "offset.storage.topic", "offset.flush.interval.ms", "bootstrap.servers",
+                "security.protocol", "topic.naming.strategy");
+        assertThat(config.tableTopic(new TableId("public", "Mixed \"Quoted\" Names"))).isEqualTo("pgshift.shop.db.public.Mixed__Quoted__Names");
     }
 }

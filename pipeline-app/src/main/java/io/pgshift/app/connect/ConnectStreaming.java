@@ -345,14 +345,17 @@ public final class ConnectStreaming {
 
     /**
      * Before a new load: connectors of an earlier attempt are deleted with their committed source offsets (a new connector of the same
-     * name would otherwise start from the old attempt's position).
+     * name would otherwise start from the old attempt's position), and their tasks let go of the slot, which the new load drops.
      */
-    public void reset(Lane lane) throws InterruptedException {
-        for (String name : List.of(lane.sinkName(), lane.sourceName())) {
+    public void reset(MigrationConfig.DatabaseMapping db) throws InterruptedException, SQLException {
+        String sourceName = config.names().connectorName(db.source());
+        boolean any = false;
+        for (String name : List.of(sourceName + ".sink", sourceName)) {
             if (client.status(name).isEmpty()) {
                 continue;
             }
-            LOG.warn("A new load of '{}': deleting connector {} of an earlier attempt, and its offsets", lane.db().source(), name);
+            any = true;
+            LOG.warn("A new load of '{}': deleting connector {} of an earlier attempt, and its offsets", db.source(), name);
             client.stop(name);
             awaitState(name, "STOPPED", Duration.ofSeconds(60));
             try {
@@ -362,6 +365,28 @@ public final class ConnectStreaming {
                 LOG.warn("Could not reset the offsets of connector {}: {}", name, e.getMessage());
             }
             client.delete(name);
+        }
+        if (any) {
+            awaitSlotReleased(config, db, Duration.ofSeconds(60));
+        }
+    }
+
+    /** Waits until no session uses the database's replication slot (a stopped connector's task has let go of it), at most {@code timeout}. */
+    public static void awaitSlotReleased(MigrationConfig config, MigrationConfig.DatabaseMapping db, Duration timeout) throws SQLException,
+            InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Connection c = config.source().connect(db.source(), "pgshift-slot-release");
+             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_replication_slots WHERE slot_name = ? AND active")) {
+            ps.setString(1, config.names().slotName(db.source()));
+            while (System.nanoTime() < deadline) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getInt(1) == 0) {
+                        return;
+                    }
+                }
+                Thread.sleep(200);
+            }
         }
     }
 
@@ -671,6 +696,12 @@ public final class ConnectStreaming {
         }
         for (Lane lane : lanes.values()) {
             awaitState(lane.sourceName(), "STOPPED", Duration.ofSeconds(120));
+            try {
+                awaitSlotReleased(config, lane.db(), Duration.ofSeconds(60));
+            }
+            catch (SQLException e) {
+                LOG.debug("Checking that slot of '{}' is let go: {}", lane.db().source(), e.getMessage());
+            }
         }
         if (config.connect().deleteAtCompletion()) {
             for (Lane lane : lanes.values()) {

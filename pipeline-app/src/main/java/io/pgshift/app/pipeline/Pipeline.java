@@ -210,6 +210,10 @@ public final class Pipeline implements AutoCloseable {
             schema.apply(SchemaSection.PRE_DATA);
         }
         CaptureConfig cc = captureConfig(db);
+        if (connect != null && !CaptureEngine.bulkLoadCompleted(cc)) {
+            // A new load: an earlier attempt's connectors go first (the Debezium connector of an interrupted load holds the slot).
+            connect.reset(db);
+        }
         CaptureEngine capture = CaptureEngine.prepare(cc);
         ConnectStreaming.Lane connectLane = null;
         if (connect != null) {
@@ -217,9 +221,6 @@ public final class Pipeline implements AutoCloseable {
                 connectLane = connect.plan(db, cc, capture.tables(), c);
             }
             connectLanes.put(db.source(), connectLane);
-            if (capture.loadPlan() != LoadPlan.RESUME) {
-                connect.reset(connectLane);
-            }
         }
         if (capture.loadPlan() != LoadPlan.RESUME) {
             discardEarlierAttempt(db, capture);

@@ -94,6 +94,7 @@ public final class ApplierStats {
     private final ChangedRows changedRows;
     private final LongAdder applied = new LongAdder();
     private final LongAdder skippedReplays = new LongAdder();
+    private final LongAdder schemaChanges = new LongAdder();
     private final AtomicLong lastAppliedAtMs = new AtomicLong();
     private final AtomicLong lastLatencyMs = new AtomicLong(-1);
     /** Source commit to target commit of streamed changes: a count per millisecond up to 60 s, the last bucket for longer. */
@@ -106,6 +107,9 @@ public final class ApplierStats {
     public void recordApplied(TableId table, ChangeOp op, long commitTimeMs, boolean endsTableLoad, long nowMs) {
         TableStats ts = tables.computeIfAbsent(table, t -> new TableStats());
         ts.count(op, 1, nowMs);
+        if (op == ChangeOp.DDL) {
+            schemaChanges.increment();
+        }
         if (endsTableLoad) {
             ts.loadCompletedAtMs.compareAndSet(0, nowMs);
         }
@@ -169,6 +173,11 @@ public final class ApplierStats {
     }
 
     /** Changes that a capture restart wrote to Kafka a second time and the applier recognised and skipped. */
+    /** Schema changes of the source applied (or found applied) to the target by this applier's process: a table's shape may differ since. */
+    public long schemaChanges() {
+        return schemaChanges.sum();
+    }
+
     public long skippedReplays() {
         return skippedReplays.sum();
     }

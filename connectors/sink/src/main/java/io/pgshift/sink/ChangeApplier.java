@@ -213,14 +213,34 @@ public final class ChangeApplier implements AutoCloseable {
                 e.slice());
     }
 
+    /**
+     * Applies the records in order, each partition's watermark with them. A schema change ({@link ChangeOp#DDL}) is applied in a
+     * transaction of its own, after the records before it and before those after it, so that what follows sees it committed (PostgreSQL
+     * lets no transaction use an enum label added in it).
+     */
     public synchronized void apply(List<SourceRecordRef> records) {
+        int from = 0;
+        for (int i = 0; i < records.size(); i++) {
+            ChangeEvent e = records.get(i).event();
+            if (e != null && e.op() == ChangeOp.DDL) {
+                applySegment(records.subList(from, i));
+                applySegment(records.subList(i, i + 1));
+                catalog.clear(); // the target tables' shapes may have changed
+                from = i + 1;
+            }
+        }
+        applySegment(records.subList(from, records.size()));
+    }
+
+    private void applySegment(List<SourceRecordRef> records) {
         if (records.isEmpty()) {
             return;
         }
+        boolean ddl = records.size() == 1 && records.get(0).event() != null && records.get(0).event().op() == ChangeOp.DDL;
         SQLException last = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             try {
-                List<SourceRecordRef> resolved = resolver.resolve(connection(), withColumnNames(connection(), records));
+                List<SourceRecordRef> resolved = ddl ? records : resolver.resolve(connection(), withColumnNames(connection(), records));
                 Outcome outcome = applyOnce(resolved, true);
                 connection.commit();
                 lastPositions.putAll(outcome.positions);
@@ -264,7 +284,8 @@ public final class ChangeApplier implements AutoCloseable {
     /** Re-runs the batch one record at a time to name the record the target refuses. */
     private ApplyException locate(List<SourceRecordRef> records, SQLException batchError) {
         try {
-            applyOnce(resolver.resolve(connection(), records), false);
+            boolean ddl = records.size() == 1 && records.get(0).event() != null && records.get(0).event().op() == ChangeOp.DDL;
+            applyOnce(ddl ? records : resolver.resolve(connection(), records), false);
             rollbackQuietly();
             return new ApplyException("The target database '" + database + "' refused a batch (SQLState " + batchError.getSQLState() + ": "
                     + batchError.getMessage() + ") but accepted its records one by one; restart pgshift to retry.", batchError);
@@ -289,6 +310,64 @@ public final class ChangeApplier implements AutoCloseable {
             rollbackQuietly();
             return new ApplyException("Applying to target database '" + database + "' failed: SQLState " + e.getSQLState() + ", " + e.getMessage(), e);
         }
+    }
+
+    /** The command tags of the schema changes pgshift applies to the target at their place in the stream. */
+    static final java.util.Set<String> CARRIED_DDL = java.util.Set.of("ALTER TABLE", "CREATE INDEX", "DROP INDEX", "ALTER INDEX", "ALTER TYPE",
+            "CREATE TYPE", "DROP TYPE", "CREATE DOMAIN", "ALTER DOMAIN", "DROP DOMAIN", "DROP TABLE", "COMMENT", "ALTER SEQUENCE");
+    private static final java.util.regex.Pattern CONCURRENTLY = java.util.regex.Pattern.compile(
+            "^(\\s*(?:CREATE\\s+(?:UNIQUE\\s+)?INDEX|DROP\\s+INDEX|REINDEX\\s+\\w+))\\s+CONCURRENTLY\\b",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
+    private final java.util.Set<Long> warnedDdl = new java.util.HashSet<>();
+
+    /**
+     * A schema change of the source, applied to the target once: its row in {@code pgshift.ddl_applied} is written first, so that of
+     * several partitions (or appliers) that reach it, only the first applies it and the others, finding the row, go on. It runs with the
+     * source session's search_path (transaction-local), and {@code CONCURRENTLY} left out (it cannot run inside a transaction, and only
+     * pgshift writes the target's tables until the cutover). A command pgshift does not carry, or that it cannot find in its query
+     * string, is logged once with what to do; the target refusing a carried one stops the applier, naming it.
+     */
+    private void applyDdl(Connection c, ChangeEvent event, SourceRecordRef record) throws SQLException {
+        Map<String, String> d = event.after();
+        long id = Long.parseLong(d.get(ChangeEvent.DDL_ID));
+        String tag = d.get(ChangeEvent.DDL_TAG);
+        java.util.Optional<String> statement = io.pgshift.core.change.DdlStatements.statement(d.get(ChangeEvent.DDL_COMMAND),
+                Integer.parseInt(d.get(ChangeEvent.DDL_ORDINAL)));
+        if (!CARRIED_DDL.contains(tag) || statement.isEmpty()) {
+            if (warnedDdl.add(id)) {
+                LOG.warn("Schema change {} of the source ({}) is not carried to target database '{}' ({}): {}. Run it on the target yourself if"
+                        + " the target needs it; changes that depend on it stop the applier until it is there.", id, tag, database,
+                        statement.isEmpty() ? "its query string holds several statements and pgshift cannot tell which one it is" : "pgshift carries "
+                                + CARRIED_DDL.stream().sorted().toList(), abbreviate(d.get(ChangeEvent.DDL_COMMAND)));
+            }
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO pgshift.ddl_applied (id, tag, statement) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
+            ps.setLong(1, id);
+            ps.setString(2, tag);
+            ps.setString(3, statement.get());
+            if (ps.executeUpdate() == 0) {
+                return; // another partition's applier applied it
+            }
+        }
+        String sql = CONCURRENTLY.matcher(statement.get()).replaceFirst("$1");
+        try (PreparedStatement path = c.prepareStatement("SELECT set_config('search_path', ?, true)"); Statement st = c.createStatement()) {
+            path.setString(1, d.get(ChangeEvent.DDL_SEARCH_PATH));
+            path.execute();
+            st.execute(sql);
+        }
+        catch (SQLException e) {
+            throw new TableWrite.RecordFailure(record, new SQLException("the schema change " + id + " of the source (" + tag + ": "
+                    + abbreviate(sql) + ") failed on the target: " + e.getMessage() + ". Make the target match (or apply it there yourself), then"
+                    + " run INSERT INTO pgshift.ddl_applied (id, tag, statement) VALUES (" + id + ", '" + tag + "', 'applied by hand') on target"
+                    + " database '" + database + "' so that pgshift goes on past it, and restart pgshift", e.getSQLState(), e));
+        }
+        LOG.info("Applied schema change {} of the source to target database '{}': {}", id, database, abbreviate(sql));
+    }
+
+    private static String abbreviate(String s) {
+        String one = s.replaceAll("\\s+", " ").strip();
+        return one.length() > 300 ? one.substring(0, 300) + "..." : one;
     }
 
     private static final class Outcome {
@@ -354,6 +433,15 @@ public final class ChangeApplier implements AutoCloseable {
                 if (event.op() == ChangeOp.READ) {
                     outcome.applied.add(event); // loaded by the snapshot; a later change removes it again
                 }
+                continue;
+            }
+            if (event.op() == ChangeOp.DDL) {
+                for (TableWrite w : pending.values()) {
+                    w.flush(c);
+                }
+                pending.clear();
+                applyDdl(c, event, record);
+                outcome.applied.add(event);
                 continue;
             }
             TargetTable table = catalog.table(c, event.table());

@@ -53,9 +53,19 @@ public final class ChangedRows {
         this.maxKeys = maxKeys;
     }
 
-    /** Keeps the keys of this table's changes from now on; {@code keyColumns} empty: only whether it changed. */
+    /**
+     * Keeps the keys of this table's changes from now on; {@code keyColumns} empty: only whether it changed. Tracking a table again with
+     * other key columns starts it afresh.
+     */
     public void track(TableId table, List<String> keyColumns) {
-        tables.computeIfAbsent(table, t -> {
+        tables.compute(table, (t, existing) -> {
+            if (existing != null && existing.keyColumns.equals(keyColumns)) {
+                return existing;
+            }
+            // New, or its key changed (a schema change): keys recorded under the old key columns mean nothing now.
+            if (existing != null) {
+                keptKeys.addAndGet(-existing.keys.size());
+            }
             TableChanges c = new TableChanges(List.copyOf(keyColumns));
             c.completeAfter = sequence.get();
             return c;

@@ -27,17 +27,19 @@ import io.pgshift.core.TableSelection;
  *                           slot stays at the load's consistent point (a Debezium snapshot needs the engine, and streams anyway)
  * @param debeziumTopics     whether the table topics carry Debezium's default names ({@link MigrationNames#debeziumTopic}), for a
  *                           Debezium connector on Kafka Connect that writes them; else pgshift's own ({@link MigrationNames#tableTopic})
+ * @param captureDdl         whether schema changes are captured (pgshift's event triggers writing to pgshift.ddl, which joins the
+ *                           publication) and carried to the target at their place in the stream, where the role may install them
  */
 public record CaptureConfig(MigrationNames names, PgEndpoint source, String database, TableSelection selection, String bootstrapServers,
                             Map<String, String> kafkaProperties, int partitionsPerTable, short replicationFactor,
                             Map<String, String> debeziumOverrides, long fenceIntervalMs, boolean initialLoad, LoadOptions load,
-                            boolean streaming, boolean debeziumTopics) {
+                            boolean streaming, boolean debeziumTopics, boolean captureDdl) {
 
     public CaptureConfig(MigrationNames names, PgEndpoint source, String database, TableSelection selection, String bootstrapServers,
                          Map<String, String> kafkaProperties, int partitionsPerTable, short replicationFactor,
                          Map<String, String> debeziumOverrides, long fenceIntervalMs, boolean initialLoad, LoadOptions load, boolean streaming) {
         this(names, source, database, selection, bootstrapServers, kafkaProperties, partitionsPerTable, replicationFactor, debeziumOverrides,
-                fenceIntervalMs, initialLoad, load, streaming, false);
+                fenceIntervalMs, initialLoad, load, streaming, false, false);
     }
 
     /** The topic of one selected table. */

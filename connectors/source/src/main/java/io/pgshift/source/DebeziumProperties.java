@@ -154,7 +154,7 @@ public final class DebeziumProperties {
      * off ({@code (?-i)}), so that selecting {@code "Items"} never also captures {@code items}.
      */
     static String includeList(Collection<TableId> tables) {
-        return java.util.stream.Stream.concat(tables.stream(), java.util.stream.Stream.of(SourceSetup.FENCE_TABLE))
+        return java.util.stream.Stream.concat(tables.stream(), java.util.stream.Stream.of(SourceSetup.FENCE_TABLE, SourceSetup.DDL_TABLE))
                 .map(t -> "(?-i)" + escape(t.schema()) + "\\." + escape(t.table()))
                 .collect(Collectors.joining(","));
     }
@@ -164,7 +164,7 @@ public final class DebeziumProperties {
      * ({@code table-regex:column-regex,...;...}). The fence table's key is named too, so the value is never empty.
      */
     static String messageKeyColumns(Collection<TableInfo> tables) {
-        StringBuilder b = new StringBuilder("(?-i)pgshift\\.fence:id");
+        StringBuilder b = new StringBuilder("(?-i)pgshift\\.fence:id;(?-i)pgshift\\.ddl:id");
         for (TableInfo t : tables) {
             if (!t.keyedByIdentityIndex()) {
                 continue;

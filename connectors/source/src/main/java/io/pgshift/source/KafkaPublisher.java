@@ -101,6 +101,13 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
                 }
                 continue;
             }
+            if (sourceTable.equals(SourceSetup.DDL_TABLE)) {
+                ChangeEvent row = DebeziumChangeParser.parse(record.keySchema(), record.key(), record.valueSchema(), value, false, true);
+                if (row != null && row.op() == ChangeOp.CREATE) {
+                    publishDdl(row, lsn, sends);
+                }
+                continue;
+            }
             ChangeEvent change = DebeziumChangeParser.parse(record.keySchema(), record.key(), record.valueSchema(), value,
                     completeOldRows.contains(sourceTable), true);
             TableId table = change.table();
@@ -165,6 +172,44 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
             LOG.debug("Fence {} of database '{}' passed at {}", fence, database, batchLsn);
             fenceListener.accept(point);
         }
+    }
+
+    /**
+     * A schema change captured in pgshift.ddl: to the topic of each selected table it touches, on every partition, at its place in each
+     * (the changes of those tables before it go first, those after it follow it). A change of no table (a type, a domain, a dropped
+     * index) goes to every selected table's topic: the first applier to reach it applies it, the others find it applied. A change
+     * that touches only tables not selected is left out.
+     */
+    private void publishDdl(ChangeEvent row, Lsn lsn, List<Future<RecordMetadata>> sends) {
+        Map<String, String> r = row.after();
+        long id = Long.parseLong(r.get("id"));
+        List<TableId> touched = new ArrayList<>();
+        try {
+            for (com.fasterxml.jackson.databind.JsonNode n : new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.get("tables"))) {
+                touched.add(io.pgshift.core.Identifiers.parseQualified(n.asText()));
+            }
+        }
+        catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
+            throw new KafkaPublishException("Schema change " + id + " of source database '" + database + "' (pgshift.ddl) names its tables as '"
+                    + r.get("tables") + "', which cannot be read: " + e.getMessage(), e);
+        }
+        List<TableId> targets = touched.isEmpty() ? List.copyOf(tables) : touched.stream().filter(tables::contains).toList();
+        if (targets.isEmpty()) {
+            LOG.info("Schema change {} of source database '{}' ({}) touches no selected table {}: not carried", id, database, r.get("tag"), touched);
+            return;
+        }
+        ChangeEvent ddl = ChangeEvent.ddl(targets.get(0), id, r.get("command"), Integer.parseInt(r.get("ordinal")), r.get("tag"),
+                r.get("search_path"), row.position(), row.commitTimeMs());
+        for (TableId table : targets) {
+            String topic = topics.computeIfAbsent(table, t -> names.tableTopic(database, t));
+            int partitions = keyPartitioned.containsKey(table) ? partitionCounts.computeIfAbsent(topic, t -> producer.partitionsFor(t).size()) : 1;
+            ChangeEvent here = new ChangeEvent(table, ChangeOp.DDL, Map.of(), ddl.after(), ddl.position(), ddl.commitTimeMs());
+            for (int p = 0; p < partitions; p++) {
+                sends.add(send(topic, p, null, here, lsn));
+            }
+        }
+        LOG.info("Schema change {} of source database '{}' ({}) goes to the target in order with the changes of {} tables", id, database,
+                r.get("tag"), targets.size());
     }
 
     private Future<RecordMetadata> send(String topic, int partition, byte[] key, ChangeEvent change, Lsn lsn) {

@@ -30,6 +30,8 @@ public final class SourceSetup {
 
     private static final Logger LOG = LoggerFactory.getLogger(SourceSetup.class);
     public static final TableId FENCE_TABLE = new TableId("pgshift", "fence");
+    /** Where the DDL capture ({@link #installDdlCapture}) writes each schema change. */
+    public static final TableId DDL_TABLE = new TableId("pgshift", "ddl");
 
     private SourceSetup() {
     }
@@ -66,8 +68,70 @@ public final class SourceSetup {
         if (!fenceTableExists(connection)) {
             Transactions.readWrite(connection, st -> st.execute(SqlResource.load("/io/pgshift/source/sql/source-setup.sql")));
         }
-        ensurePublication(connection, config.names().publicationName(config.database()), tables);
+        boolean ddl = false;
+        if (config.captureDdl()) {
+            if (canInstallDdlCapture(connection)) {
+                if (!ddlCaptureInstalled(connection)) {
+                    installDdlCapture(connection);
+                    LOG.info("Schema changes in source database '{}' are captured (event triggers pgshift_capture_ddl, pgshift_note_dropped) and"
+                            + " carried to the target in order with the data", config.database());
+                }
+                ddl = true;
+            }
+            else {
+                LOG.warn("Schema changes in source database '{}' are not captured: role '{}' is not a superuser, and only a superuser may create"
+                        + " event triggers. Run each schema change on the target too, before the changes that need it arrive.", config.database(),
+                        config.source().user());
+            }
+        }
+        ensurePublication(connection, config.names().publicationName(config.database()), tables, ddl);
         return tables;
+    }
+
+    /**
+     * Whether this session may install the DDL capture: event triggers need a superuser (PostgreSQL: CREATE EVENT TRIGGER), or it is
+     * installed already.
+     */
+    public static boolean canInstallDdlCapture(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT rolsuper OR EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pgshift_capture_ddl') FROM pg_roles WHERE rolname = current_user")) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
+
+    /**
+     * Installs the DDL capture in the source database ({@code ddl-capture.sql}): the table {@link #DDL_TABLE} and the event triggers
+     * {@code pgshift_note_dropped} (sql_drop) and {@code pgshift_capture_ddl} (ddl_command_end) that write a row per DDL command, with
+     * its query string, its place in it, its tag, the search_path and the tables it touches, in the command's own transaction.
+     * Idempotent; written in a READ WRITE transaction of its own. Needs a superuser ({@link #canInstallDdlCapture}).
+     */
+    public static void installDdlCapture(Connection connection) throws SQLException {
+        Transactions.readWrite(connection, st -> st.execute(SqlResource.load("/io/pgshift/source/sql/ddl-capture.sql")));
+    }
+
+    /**
+     * Removes the DDL capture when it is installed (its event triggers first, then its functions and table), and says whether it was.
+     * Needs a superuser, as installing it did.
+     */
+    public static boolean uninstallDdlCapture(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_event_trigger WHERE evtname IN ('pgshift_capture_ddl', 'pgshift_note_dropped')")) {
+            rs.next();
+            if (rs.getInt(1) == 0 && !exists(st, "SELECT to_regclass('pgshift.ddl') IS NOT NULL")) {
+                return false;
+            }
+        }
+        st.execute("DROP EVENT TRIGGER IF EXISTS pgshift_capture_ddl");
+        st.execute("DROP EVENT TRIGGER IF EXISTS pgshift_note_dropped");
+        st.execute("DROP FUNCTION IF EXISTS pgshift.capture_ddl()");
+        st.execute("DROP FUNCTION IF EXISTS pgshift.note_dropped()");
+        st.execute("DROP TABLE IF EXISTS pgshift.ddl");
+        return true;
+    }
+
+    private static boolean exists(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() && rs.getBoolean(1);
+        }
     }
 
     private static boolean fenceTableExists(Connection connection) throws SQLException {
@@ -77,7 +141,14 @@ public final class SourceSetup {
         }
     }
 
-    private static void ensurePublication(Connection connection, String publication, List<TableInfo> tables) throws SQLException {
+    /** Whether the DDL capture's event trigger and table are there (then nothing is written: a frozen source must not stop a restart). */
+    static boolean ddlCaptureInstalled(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            return exists(st, "SELECT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pgshift_capture_ddl') AND to_regclass('pgshift.ddl') IS NOT NULL");
+        }
+    }
+
+    private static void ensurePublication(Connection connection, String publication, List<TableInfo> tables, boolean ddl) throws SQLException {
         List<String> names = new ArrayList<>();
         for (TableInfo t : tables) {
             // ONLY for a plain table: without it PostgreSQL also publishes its inheritance children, whose writes would then need a
@@ -86,6 +157,9 @@ public final class SourceSetup {
             names.add(t.partitioned() ? t.id().quoted() : "ONLY " + t.id().quoted());
         }
         names.add(FENCE_TABLE.quoted());
+        if (ddl) {
+            names.add(DDL_TABLE.quoted());
+        }
         String tableList = String.join(", ", names);
         boolean exists;
         try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
@@ -94,7 +168,7 @@ public final class SourceSetup {
                 exists = rs.next();
             }
         }
-        if (exists && publishedAsWanted(connection, publication, tables)) {
+        if (exists && publishedAsWanted(connection, publication, tables, ddl)) {
             LOG.info("Publication {} holds the {} selected tables", publication, tables.size());
             return;
         }
@@ -117,10 +191,13 @@ public final class SourceSetup {
      * {@code pg_publication_rel} (a partitioned table is one row there, its partitions are published through it; a table published
      * ONLY has no rows for its children), and the publication's options.
      */
-    private static boolean publishedAsWanted(Connection connection, String publication, List<TableInfo> tables) throws SQLException {
+    private static boolean publishedAsWanted(Connection connection, String publication, List<TableInfo> tables, boolean ddl) throws SQLException {
         java.util.Set<TableId> wanted = new java.util.HashSet<>();
         tables.forEach(t -> wanted.add(t.id()));
         wanted.add(FENCE_TABLE);
+        if (ddl) {
+            wanted.add(DDL_TABLE);
+        }
         java.util.Set<TableId> published = new java.util.HashSet<>();
         try (PreparedStatement ps = connection.prepareStatement("SELECT n.nspname, c.relname, p.pubviaroot AND p.pubinsert"
                 + " AND p.pubupdate AND p.pubdelete AND p.pubtruncate FROM pg_publication p JOIN pg_publication_rel r ON r.prpubid = p.oid"

@@ -53,7 +53,7 @@ class DebeziumPropertiesTest {
                 new io.pgshift.core.catalog.TableInfo(new TableId("public", "u.v"), false, 'i', List.of(), List.of("a", "b"), 0, java.util.Map.of())));
         assertThat(p.stringPropertyNames()).containsAll(DebeziumProperties.OWNED);
         assertThat(DebeziumProperties.masked(p)).containsEntry("database.password", "******").containsEntry("slot.name", "pgshift_shop_db");
-        assertThat(p.getProperty("message.key.columns")).isEqualTo("(?-i)pgshift\\.fence:id;(?-i)public\\.u\\.v:a,b");
+        assertThat(p.getProperty("message.key.columns")).isEqualTo("(?-i)pgshift\\.fence:id;(?-i)pgshift\\.ddl:id;(?-i)public\\.u\\.v:a,b");
     }
 
     /**
@@ -65,7 +65,7 @@ class DebeziumPropertiesTest {
         CaptureConfig config = new CaptureConfig(new io.pgshift.core.MigrationNames("shop"),
                 io.pgshift.core.PgEndpoint.of("source", "127.0.0.1", 5432, "postgres", io.pgshift.core.Secret.of("pw")), "db",
                 io.pgshift.core.TableSelection.all(), "127.0.0.1:9092", java.util.Map.of("security.protocol", "SASL_SSL"), 1, (short) 1,
-                java.util.Map.of("snapshot.fetch.size", "2048"), 0, true, LoadOptions.defaults(), false, true);
+                java.util.Map.of("snapshot.fetch.size", "2048"), 0, true, LoadOptions.defaults(), false, true, false);
         java.util.Map<String, String> c = DebeziumProperties.forConnect(config, List.of(
                 new io.pgshift.core.catalog.TableInfo(new TableId("public", "t"), false, 'd', List.of("id"), List.of(), 0, java.util.Map.of())),
                 java.util.Set.of(790, 1231));

@@ -290,6 +290,23 @@ public final class PrerequisiteChecks {
         }
     }
 
+    /**
+     * Whether pgshift's DDL capture (event triggers writing each schema change to pgshift.ddl, {@code SourceSetup.installDdlCapture})
+     * can be installed here: PostgreSQL lets only a superuser create an event trigger.
+     */
+    private void ddlCapture(Connection c, String scope) throws SQLException {
+        if (io.pgshift.source.SourceSetup.canInstallDdlCapture(c)) {
+            add(CheckResult.pass("source.ddl_capture", scope, "role '" + config.source().user() + "' may install pgshift's DDL capture (event"
+                    + " triggers need a superuser)"));
+        }
+        else {
+            add(CheckResult.warn("source.ddl_capture", scope, "role '" + config.source().user() + "' is not a superuser: event triggers, which"
+                    + " capture schema changes, cannot be installed", "run a schema change made on the source during the migration on the"
+                    + " target too, before the changes that need it arrive (a change needing it stops the applier, naming the column or value);"
+                    + " or migrate as a superuser"));
+        }
+    }
+
     // ---------------------------------------------------------------- Kafka Connect
 
     /**
@@ -362,6 +379,7 @@ public final class PrerequisiteChecks {
                 }
             }
             tablePrivileges(c, scope, tables);
+            ddlCapture(c, scope);
             rowSecurity(c, scope, tables);
             setupPrivileges(c, scope, db, tables);
             replicaIdentity(c, scope, tables);

@@ -13,7 +13,7 @@ import io.pgshift.core.TableSelection;
 public record MigrationConfig(String name, PgEndpoint source, PgEndpoint target, List<DatabaseMapping> databases, TableSelection tables,
                               Kafka kafka, Path workDir, long heartbeatIntervalMs, int maxBatchRecords, int applyWorkers,
                               Map<String, String> debezium, int longTransactionSeconds, Coordination coordination, Load load,
-                              ValidationSettings validation, Connect connect) {
+                              ValidationSettings validation, Connect connect, boolean captureDdl) {
 
     /**
      * Streaming through a Kafka Connect cluster ({@code connect.*}).

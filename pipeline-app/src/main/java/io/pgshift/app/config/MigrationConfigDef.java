@@ -114,6 +114,15 @@ public final class MigrationConfigDef {
         add(ConfigKey.section("capture", OBJECT, "The capture of changes on the source."));
         add(ConfigKey.optional("capture.heartbeatIntervalMs", INT, "10000", "How often a heartbeat row is written to pgshift.fence on the"
                 + " source, which keeps the slot advancing on an idle database; 0 turns it off.", "10000", range(0, 3_600_000)));
+        add(ConfigKey.optional("capture.ddl", STRING, "auto", "Schema changes on the source during the migration: 'auto' installs pgshift's"
+                + " DDL capture (event triggers writing each command to pgshift.ddl, which travels in the publication) where the source role"
+                + " is a superuser, and applies the changes pgshift carries (ALTER TABLE, CREATE/DROP INDEX, ALTER TYPE ... ADD VALUE, types"
+                + " and domains, DROP TABLE, COMMENT) to the target at their place in the stream; 'off' installs nothing. Not with"
+                + " connect.url. 'pgshift cleanup' removes the capture.", "auto", v -> {
+                    if (!List.of("auto", "off").contains(v)) {
+                        throw new IllegalArgumentException("'" + v + "' is not a choice; use auto or off");
+                    }
+                }));
         add(ConfigKey.section("load", OBJECT, "The initial load of the tables' rows."));
         add(ConfigKey.optional("load.method", STRING, "copy", "'copy': pgshift's bulk snapshot. It creates the replication slot with an exported"
                 + " snapshot, parallel readers COPY the tables out of it in chunks, the chunks travel as COPY data on the topic"

@@ -121,7 +121,8 @@ public final class MigrationConfigLoader {
                 new MigrationConfig.ValidationSettings((String) value(root, "cutover.validation", "cutover.validation"),
                         (Integer) value(root, "validation.chunkRows", "validation.chunkRows"),
                         (Integer) value(root, "validation.threads", "validation.threads"),
-                        (Integer) value(root, "validation.maxChangedRows", "validation.maxChangedRows")), connect);
+                        (Integer) value(root, "validation.maxChangedRows", "validation.maxChangedRows")), connect,
+                "auto".equals(value(root, "capture.ddl", "capture.ddl")));
     }
 
     private MigrationConfig.SchemaRegistry schemaRegistry(JsonNode root) {

@@ -61,6 +61,9 @@ public final class SourceCleanup {
                     continue;
                 }
                 st.execute("DROP TABLE IF EXISTS pgshift.fence");
+                if (io.pgshift.source.SourceSetup.uninstallDdlCapture(st)) {
+                    done.add(db.source() + ": dropped pgshift's DDL capture (event triggers pgshift_capture_ddl, pgshift_note_dropped and pgshift.ddl)");
+                }
                 try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'pgshift'")) {
                     rs.next();
                     if (rs.getInt(1) == 0) {

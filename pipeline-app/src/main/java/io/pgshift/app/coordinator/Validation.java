@@ -154,6 +154,8 @@ public final class Validation implements AutoCloseable {
     private final Pipeline pipeline;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Map<TableId, TableState>> states = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per source database, the applier's count of schema changes applied when its tables were read ({@link #tablesOf}). */
+    private final Map<String, Long> schemaChangesSeen = new java.util.concurrent.ConcurrentHashMap<>();
     /** Used by the online thread only. */
     private final Map<String, Comparer> onlineComparers = new java.util.HashMap<>();
     private volatile boolean paused;
@@ -221,7 +223,7 @@ public final class Validation implements AutoCloseable {
         for (Pipeline.Lane lane : pipeline.lanes()) {
             MigrationConfig.DatabaseMapping db = lane.mapping();
             ChangedRows changed = lane.stats().changedRows();
-            Map<TableId, TableState> tables = tablesOf(db, changed);
+            Map<TableId, TableState> tables = tablesOf(db, changed, lane.stats().schemaChanges());
             long now = System.currentTimeMillis();
             List<TableState> due = tables.values().stream().filter(state -> state.passSeq < 0
                     || !state.unequal.isEmpty() && now - state.lastTriedMs > 30_000
@@ -253,12 +255,22 @@ public final class Validation implements AutoCloseable {
         }
     }
 
-    /** The lane's tables, read from the source (and tracked in the applier's changed rows) the first time. */
-    private Map<TableId, TableState> tablesOf(MigrationConfig.DatabaseMapping db, ChangedRows changed) throws SQLException {
+    /**
+     * The lane's tables, read from the source (and tracked in the applier's changed rows) the first time, and again once the applier
+     * applied a schema change since: their columns, keys and chunks may differ, so every table is passed again (a cutover before that
+     * compares them chunk by chunk).
+     */
+    private Map<TableId, TableState> tablesOf(MigrationConfig.DatabaseMapping db, ChangedRows changed, long schemaChanges) throws SQLException {
         Map<TableId, TableState> tables = states.get(db.source());
-        if (tables != null) {
+        if (tables != null && schemaChangesSeen.getOrDefault(db.source(), 0L) == schemaChanges) {
             return tables;
         }
+        if (tables != null) {
+            LOG.info("Validation of '{}' reads its tables again after a schema change: each is passed online again", db.source());
+            onlineComparers.values().forEach(Comparer::close);
+            onlineComparers.clear();
+        }
+        schemaChangesSeen.put(db.source(), schemaChanges);
         tables = new LinkedHashMap<>();
         try (Connection s = config.source().connect(db.source(), "pgshift-validate")) {
             for (TableInfo t : Catalog.selectedTables(s, config.tables())) {
@@ -413,7 +425,7 @@ public final class Validation implements AutoCloseable {
             long chunks = 0;
             long rows = 0;
             for (Pipeline.Lane lane : pipeline.lanes()) {
-                Map<TableId, TableState> tables = tablesOf(lane.mapping(), lane.stats().changedRows());
+                Map<TableId, TableState> tables = tablesOf(lane.mapping(), lane.stats().changedRows(), lane.stats().schemaChanges());
                 try (Comparer comparer = new Comparer(config, lane.mapping(), config.validation().threads())) {
                     for (TableState state : tables.values()) {
                         pass(comparer, state, lane.stats().changedRows(), ONLINE_ROUNDS);
@@ -483,7 +495,7 @@ public final class Validation implements AutoCloseable {
             long cutoverRows = 0;
             for (Pipeline.Lane lane : pipeline.lanes()) {
                 ChangedRows changed = lane.stats().changedRows();
-                Map<TableId, TableState> tables = tablesOf(lane.mapping(), changed);
+                Map<TableId, TableState> tables = tablesOf(lane.mapping(), changed, lane.stats().schemaChanges());
                 try (Comparer comparer = new Comparer(config, lane.mapping(), config.validation().threads())) {
                     for (TableState state : tables.values()) {
                         TableResult r = cutoverTable(comparer, state, changed, full, rounds, catchUpTimeout);

@@ -199,7 +199,7 @@ public final class Pipeline implements AutoCloseable {
         // On Kafka Connect this process only loads: the Debezium connector streams from the slot the load leaves.
         return new CaptureConfig(config.names(), config.source(), db.source(), config.tables(), bootstrap, config.kafka().properties(),
                 config.kafka().partitionsPerTable(), rf, config.debezium(), config.heartbeatIntervalMs(), options.load(), loadOptions(config),
-                options.streaming() && connect == null, connect != null);
+                options.streaming() && connect == null, connect != null, config.captureDdl() && connect == null);
     }
 
     private void startLane(MigrationConfig.DatabaseMapping db) throws IOException, SQLException, InterruptedException {

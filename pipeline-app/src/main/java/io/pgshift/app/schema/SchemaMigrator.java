@@ -260,6 +260,7 @@ public final class SchemaMigrator {
         // With jobs, --clean drops (if they exist) the section's objects that pgshift's own drops do not cover: indexes of materialized
         // views, policies, statistics, rules.
         command.addAll(jobs > 1 ? List.of("--jobs=" + jobs, "--clean", "--if-exists") : List.of("--single-transaction"));
+        command.add("--use-list=" + withoutPgshiftEventTriggers(dump));
         command.add(dump.toString());
         String what = "applying the " + section + " section of '" + sourceDb + "' to target database '" + targetDb + "'";
         Map<String, String> env = new java.util.LinkedHashMap<>(target.libpqEnvironment(targetDb));
@@ -270,6 +271,24 @@ public final class SchemaMigrator {
         if (r.exitCode() != 0) {
             throw new IOException(restoreFailure(what, r.output(), jobs == 1));
         }
+    }
+
+    /**
+     * The dump's table of contents ({@code pg_restore --list}) without pgshift's own event triggers (its DDL capture on the source,
+     * {@code pgshift_*}), which pg_dump includes though their functions live in the excluded schema pgshift; the application's event
+     * triggers stay. Written next to the dump, as {@code --use-list} reads it.
+     */
+    private Path withoutPgshiftEventTriggers(Path dump) throws IOException {
+        Path list = dump.resolveSibling(dump.getFileName() + ".list");
+        ClientTools.Result r = ClientTools.run(List.of(ClientTools.locate("pg_restore"), "--list", dump.toString()), Map.of(), TOOL_TIMEOUT,
+                "listing the contents of " + dump);
+        if (r.exitCode() != 0) {
+            throw new IOException("Cannot list the contents of the schema dump " + dump + ": " + r.output());
+        }
+        String kept = r.output().lines().filter(l -> l.matches("^\\d+;.*") && !l.matches("^\\d+;.* EVENT TRIGGER - pgshift_\\S+ .*$"))
+                .collect(Collectors.joining("\n", "", "\n"));
+        java.nio.file.Files.writeString(list, kept);
+        return list;
     }
 
     /**

@@ -37,6 +37,29 @@ public record ChangeEvent(TableId table, ChangeOp op, Map<String, String> key, M
         this(table, op, key, after, position, commitTimeMs, false);
     }
 
+    /** Fields of a {@link ChangeOp#DDL} event's {@code after}: the id of its pgshift.ddl row on the source. */
+    public static final String DDL_ID = "id";
+    /** The query string the client sent (one statement, or several with {@link #DDL_ORDINAL} saying which DDL command). */
+    public static final String DDL_COMMAND = "command";
+    /** The command's place among the DDL commands of its query string, from 1. */
+    public static final String DDL_ORDINAL = "ordinal";
+    /** The command tag (ALTER TABLE, CREATE INDEX, ALTER TYPE, ...). */
+    public static final String DDL_TAG = "tag";
+    /** The session's search_path when the command ran. */
+    public static final String DDL_SEARCH_PATH = "search_path";
+
+    /** A schema change of the source, to apply to {@code table}'s target at this place in its stream ({@link ChangeOp#DDL}). */
+    public static ChangeEvent ddl(TableId table, long id, String command, int ordinal, String tag, String searchPath, SourcePosition position,
+                                  long commitTimeMs) {
+        Map<String, String> after = new java.util.LinkedHashMap<>();
+        after.put(DDL_ID, Long.toString(id));
+        after.put(DDL_COMMAND, command);
+        after.put(DDL_ORDINAL, Integer.toString(ordinal));
+        after.put(DDL_TAG, tag);
+        after.put(DDL_SEARCH_PATH, searchPath);
+        return new ChangeEvent(table, ChangeOp.DDL, Map.of(), after, position, commitTimeMs);
+    }
+
     /**
      * What the capture writes for a TOASTed value an update left unchanged (Debezium's
      * {@code unavailable.value.placeholder}). It starts and ends with NUL, which no PostgreSQL text value

@@ -7,7 +7,13 @@ public enum ChangeOp {
     CREATE('c'),
     UPDATE('u'),
     DELETE('d'),
-    TRUNCATE('t');
+    TRUNCATE('t'),
+    /**
+     * A schema change of the source (pgshift's DDL capture, pgshift.ddl), at its place in the stream: {@link ChangeEvent#after()} holds
+     * {@link ChangeEvent#DDL_ID}, {@link ChangeEvent#DDL_COMMAND}, {@link ChangeEvent#DDL_ORDINAL}, {@link ChangeEvent#DDL_TAG} and
+     * {@link ChangeEvent#DDL_SEARCH_PATH}. Never a Debezium op.
+     */
+    DDL('x');
 
     private final char code;
 
@@ -24,7 +30,7 @@ public enum ChangeOp {
                 }
             }
         }
-        throw new IllegalArgumentException("Unknown change operation '" + code + "' (expected one of r, c, u, d, t)");
+        throw new IllegalArgumentException("Unknown change operation '" + code + "' (expected one of r, c, u, d, t, x)");
     }
 
     public char code() {

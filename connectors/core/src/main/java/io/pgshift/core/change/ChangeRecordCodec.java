@@ -42,6 +42,8 @@ public final class ChangeRecordCodec {
      * slices would empty the whole table from each partition, so it must refuse such a record.
      */
     public static final int VERSION_SLICED_TRUNCATE = 2;
+    /** The version of a schema change ({@link ChangeOp#DDL}): an applier that does not know it would fail on its op, so it must refuse it. */
+    public static final int VERSION_DDL = 3;
     /**
      * Jackson limits a string to 20 MB by default ({@link StreamReadConstraints}); a text value may be up to 1 GB in PostgreSQL,
      * and a record is already bounded by Kafka's record size (pgshift's topics allow 64 MB), so no further limit applies here.
@@ -77,7 +79,7 @@ public final class ChangeRecordCodec {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            g.writeNumberField("v", e.slice() == null ? VERSION : VERSION_SLICED_TRUNCATE);
+            g.writeNumberField("v", e.op() == ChangeOp.DDL ? VERSION_DDL : e.slice() == null ? VERSION : VERSION_SLICED_TRUNCATE);
             g.writeStringField("op", String.valueOf(e.op().code()));
             g.writeStringField("schema", e.table().schema());
             g.writeStringField("table", e.table().table());
@@ -177,9 +179,9 @@ public final class ChangeRecordCodec {
                     default -> p.skipChildren();
                 }
             }
-            if (version != VERSION && version != VERSION_SLICED_TRUNCATE) {
+            if (version != VERSION && version != VERSION_SLICED_TRUNCATE && version != VERSION_DDL) {
                 throw new IllegalArgumentException("it is a change record of format version " + version + ", and this pgshift reads versions "
-                        + VERSION + " and " + VERSION_SLICED_TRUNCATE + " (was it written by another pgshift release?)");
+                        + VERSION + " to " + VERSION_DDL + " (was it written by another pgshift release?)");
             }
             if (op == null || schema == null || table == null) {
                 throw new IllegalArgumentException("it lacks its op, schema or table");

@@ -109,8 +109,8 @@ class ChangeRecordCodecTest {
                 .hasMessageContaining("field \"schema\" holds START_OBJECT");
         assertThatThrownBy(() -> ChangeRecordCodec.decode("{\"op\":\"c\",\"schema\":\"s\",\"table\":\"t\"}".getBytes(StandardCharsets.UTF_8)))
                 .hasMessageContaining("format version -1");
-        assertThatThrownBy(() -> ChangeRecordCodec.decode("{\"v\":3,\"op\":\"c\",\"schema\":\"s\",\"table\":\"t\"}".getBytes(StandardCharsets.UTF_8)))
-                .hasMessageContaining("format version 3").hasMessageContaining("reads versions 1 and 2");
+        assertThatThrownBy(() -> ChangeRecordCodec.decode("{\"v\":4,\"op\":\"c\",\"schema\":\"s\",\"table\":\"t\"}".getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("format version 4").hasMessageContaining("reads versions 1 to 3");
         assertThatThrownBy(() -> ChangeRecordCodec.decode("not json".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a pgshift change record");
         assertThatThrownBy(() -> ChangeRecordCodec.decode("{\"v\":1,\"op\":\"c\",\"schema\":\"s\",\"table\":\"t\",\"after\":{\"x\":1}}"
@@ -124,5 +124,19 @@ class ChangeRecordCodecTest {
         assertThat(DebeziumChangeParser.sequencePosition("[null,\"24023184\"]")).isEqualTo(new SourcePosition(Lsn.INVALID, Lsn.valueOf(24023184)));
         assertThat(DebeziumChangeParser.sequencePosition("[\"18446744073709551\", null]"))
                 .isEqualTo(new SourcePosition(Lsn.valueOf(18446744073709551L), Lsn.INVALID));
+    }
+
+    @Test
+    void aSchemaChangeTravelsAsVersion3WithItsCommandAndSearchPath() {
+        ChangeEvent ddl = ChangeEvent.ddl(new io.pgshift.core.TableId("public", "orders"), 42, "ALTER TYPE s ADD VALUE 'x' BEFORE 'y'; SELECT 1", 1,
+                "ALTER TYPE", "\"$user\", public", new SourcePosition(Lsn.valueOf(8), Lsn.valueOf(9)), 3);
+        byte[] bytes = ChangeRecordCodec.value(ddl);
+        assertThat(new String(bytes, StandardCharsets.UTF_8)).contains("\"v\":3", "\"op\":\"x\"");
+        ChangeEvent back = ChangeRecordCodec.decode(bytes);
+        assertThat(back.op()).isEqualTo(ChangeOp.DDL);
+        assertThat(back.after()).containsEntry(ChangeEvent.DDL_ID, "42").containsEntry(ChangeEvent.DDL_COMMAND, "ALTER TYPE s ADD VALUE 'x' BEFORE 'y'; SELECT 1")
+                .containsEntry(ChangeEvent.DDL_ORDINAL, "1").containsEntry(ChangeEvent.DDL_TAG, "ALTER TYPE")
+                .containsEntry(ChangeEvent.DDL_SEARCH_PATH, "\"$user\", public");
+        assertThat(back.position()).isEqualTo(ddl.position());
     }
 }

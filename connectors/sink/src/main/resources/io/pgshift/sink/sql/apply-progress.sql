@@ -16,3 +16,11 @@ CREATE TABLE IF NOT EXISTS pgshift.apply_progress (
     PRIMARY KEY (topic, kafka_partition)
 );
 ALTER TABLE pgshift.apply_progress ADD COLUMN IF NOT EXISTS source_step smallint NOT NULL DEFAULT 0;
+-- The schema changes of the source applied here (ChangeApplier.applyDdl), by their pgshift.ddl id on the source: written in the
+-- transaction that applies one, so that it is applied once whichever partition reaches it first.
+CREATE TABLE IF NOT EXISTS pgshift.ddl_applied (
+    id         bigint      PRIMARY KEY,
+    tag        text        NOT NULL,
+    statement  text        NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);

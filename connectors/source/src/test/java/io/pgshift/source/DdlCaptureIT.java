@@ -1,0 +1,126 @@
+package io.pgshift.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.pgshift.testkit.TestServers;
+
+/**
+ * The DDL capture on a PostgreSQL 13 source (issue 20, its first part): every schema change an application's own role makes is
+ * recorded in pgshift.ddl in its transaction, with its query string, its place among the DDL commands of that string, its tag, the
+ * caller's search_path and the tables it touches; nothing pgshift does is recorded, a rolled-back command is not, and a failure of
+ * the capture never fails the application's command.
+ */
+class DdlCaptureIT {
+
+    /** One recorded command. */
+    record Row(String command, int ordinal, String tag, String searchPath, List<String> tables, List<String> objects) {
+    }
+
+    @Test
+    void everySchemaChangeOfTheApplicationIsRecordedWithTheTablesItTouches() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("ddlcap");
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')");
+            st.execute("CREATE TABLE t (id int PRIMARY KEY, m mood)");
+            st.execute("CREATE TABLE u (id int PRIMARY KEY)");
+            st.execute("CREATE TABLE \"Mixed Case\" (id int PRIMARY KEY)");
+            st.execute("CREATE SCHEMA app");
+            st.execute("DO $$ BEGIN CREATE ROLE ddl_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+            st.execute("GRANT ALL ON SCHEMA public, app TO ddl_app");
+            st.execute("ALTER TABLE t OWNER TO ddl_app; ALTER TABLE u OWNER TO ddl_app; ALTER TABLE \"Mixed Case\" OWNER TO ddl_app;"
+                    + " ALTER TYPE mood OWNER TO ddl_app");
+            assertThat(SourceSetup.canInstallDdlCapture(c)).isTrue();
+            SourceSetup.installDdlCapture(c);
+            SourceSetup.installDdlCapture(c); // idempotent
+        }
+        // The application's role, which has no right on pgshift.ddl, changes its schema.
+        try (Connection app = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + servers.source().port() + "/" + db, "ddl_app", "");
+             Statement st = app.createStatement()) {
+            st.execute("SET search_path = app, public");
+            st.execute("ALTER TABLE t ADD COLUMN c int DEFAULT 5");
+            st.execute("CREATE INDEX t_c ON t (c)");
+            st.execute("ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok'");
+            st.execute("DROP INDEX t_c");
+            st.execute("ALTER TABLE t DROP COLUMN c");
+            st.execute("ALTER TABLE \"Mixed Case\" ADD COLUMN \"Größe\" int");
+            // With search_path app, public this creates app.u (public.u exists, app.u does not): the recorded search_path says so.
+            st.execute("CREATE TABLE IF NOT EXISTS u (id int PRIMARY KEY)");
+            st.execute("DROP TABLE u");
+            // PgJDBC sends the statements of one string one by one (extended protocol): each is a query string of its own.
+            st.execute("ALTER TABLE t ADD COLUMN g int; CREATE INDEX t_g ON t (g)");
+            app.setAutoCommit(false);
+            st.execute("ALTER TABLE t RENAME COLUMN g TO e");
+            app.rollback(); // rolled back: never recorded
+            app.setAutoCommit(true);
+        }
+        // One query string with two DDL commands and a write, as psql or the simple query protocol sends it: each command is recorded
+        // with the whole string and its place among the string's DDL commands.
+        try (Connection app = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + servers.source().port() + "/" + db
+                + "?preferQueryMode=simple", "ddl_app", ""); Statement st = app.createStatement()) {
+            st.execute("ALTER TABLE t ADD COLUMN d int; CREATE INDEX t_d ON t (d); INSERT INTO t VALUES (1, 'ok', 7, 8)");
+        }
+        List<Row> rows = new ArrayList<>(rows(servers, db));
+        assertThat(rows).extracting(Row::tag).containsExactly("ALTER TABLE", "CREATE INDEX", "ALTER TYPE", "DROP INDEX", "ALTER TABLE",
+                "ALTER TABLE", "CREATE TABLE", "DROP TABLE", "ALTER TABLE", "CREATE INDEX", "ALTER TABLE", "CREATE INDEX");
+        assertThat(rows.get(0).tables()).containsExactly("public.t");
+        assertThat(rows.get(0).searchPath()).isEqualTo("app, public");
+        assertThat(rows.get(1).tables()).containsExactly("public.t");
+        assertThat(rows.get(2).tables()).isEmpty();
+        assertThat(rows.get(2).objects()).containsExactly("public.mood");
+        assertThat(rows.get(3).tables()).isEmpty();
+        assertThat(rows.get(3).objects()).containsExactly("public.t_c");
+        assertThat(rows.get(4).tables()).containsExactly("public.t");
+        assertThat(rows.get(5).tables()).containsExactly("public.\"Mixed Case\"");
+        assertThat(rows.get(6).tables()).containsExactly("app.u");
+        assertThat(rows.get(7).tables()).as("DROP TABLE u drops app.u, first on the search_path").containsExactly("app.u");
+        assertThat(rows.get(8).command()).isEqualTo("ALTER TABLE t ADD COLUMN g int");
+        assertThat(rows.get(9).command()).contains("CREATE INDEX t_g").doesNotContain("ALTER TABLE");
+        assertThat(List.of(rows.get(8).ordinal(), rows.get(9).ordinal())).containsExactly(1, 1);
+        assertThat(rows.get(10).command()).isEqualTo(rows.get(11).command()).contains("INSERT INTO t");
+        assertThat(List.of(rows.get(10).ordinal(), rows.get(11).ordinal())).containsExactly(1, 2);
+        assertThat(rows.get(11).tables()).containsExactly("public.t");
+
+        // A capture that fails (its table gone) warns; the application's command succeeds.
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE pgshift.ddl RENAME TO ddl_away");
+        }
+        try (Connection app = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + servers.source().port() + "/" + db, "ddl_app", "");
+             Statement st = app.createStatement()) {
+            st.execute("ALTER TABLE t ADD COLUMN f text");
+            assertThat((Object) st.getWarnings()).isNotNull();
+            assertThat(st.getWarnings().getMessage()).contains("pgshift could not record this schema change");
+        }
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE pgshift.ddl_away RENAME TO ddl");
+        }
+    }
+
+    private static List<Row> rows(TestServers servers, String db) throws SQLException {
+        List<Row> rows = new ArrayList<>();
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT command, ordinal, tag, search_path, ARRAY(SELECT json_array_elements_text(tables::json)),"
+                     + " ARRAY(SELECT json_array_elements_text(objects::json)) FROM pgshift.ddl ORDER BY id")) {
+            while (rs.next()) {
+                rows.add(new Row(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getString(4), list(rs.getArray(5)), list(rs.getArray(6))));
+            }
+        }
+        return rows;
+    }
+
+    private static List<String> list(Array a) throws SQLException {
+        return Arrays.asList((String[]) a.getArray());
+    }
+}

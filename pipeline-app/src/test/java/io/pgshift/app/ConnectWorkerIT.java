@@ -166,7 +166,7 @@ class ConnectWorkerIT {
         String db = servers.newDatabasePair("creload");
         try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE big (id bigint PRIMARY KEY, payload text)");
-            st.execute("INSERT INTO big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 600000) g");
+            st.execute("INSERT INTO big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 1500000) g");
             st.execute("ANALYZE big");
         }
         Path folder = servers.newFolder("creload");
@@ -178,8 +178,9 @@ class ConnectWorkerIT {
             io.pgshift.app.connect.ConnectClient rest = new io.pgshift.app.connect.ConnectClient(config.connect());
             String source = config.names().connectorName(db);
             try (Coordinator first = Coordinator.start(config, PipelineOptions.all())) {
-                await("the Debezium connector created while the load runs").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50))
-                        .until(() -> rest.status(source).isPresent());
+                // Its configuration is there the moment the coordinator puts it, while the load has barely begun.
+                await("the Debezium connector created while the load runs").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> rest.config(source).isPresent());
                 assertThat(first.pipeline().loaded()).as("load still running when the coordinator stops").isNotDone();
             }
             try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {

@@ -333,11 +333,16 @@ public final class ChangeApplier implements AutoCloseable {
         String tag = d.get(ChangeEvent.DDL_TAG);
         java.util.Optional<String> statement = io.pgshift.core.change.DdlStatements.statement(d.get(ChangeEvent.DDL_COMMAND),
                 Integer.parseInt(d.get(ChangeEvent.DDL_ORDINAL)));
+        if (statement.isPresent() && !io.pgshift.core.change.DdlStatements.isCommand(statement.get(), tag)) {
+            // The command ran inside something else (a DO block, a function): running that again on the target could repeat its writes.
+            statement = java.util.Optional.empty();
+        }
         if (!CARRIED_DDL.contains(tag) || statement.isEmpty()) {
             if (warnedDdl.add(id)) {
                 LOG.warn("Schema change {} of the source ({}) is not carried to target database '{}' ({}): {}. Run it on the target yourself if"
                         + " the target needs it; changes that depend on it stop the applier until it is there.", id, tag, database,
-                        statement.isEmpty() ? "its query string holds several statements and pgshift cannot tell which one it is" : "pgshift carries "
+                        statement.isEmpty() ? "pgshift cannot tell which statement of its query string it is, or it ran inside a DO block or"
+                                + " a function" : "pgshift carries "
                                 + CARRIED_DDL.stream().sorted().toList(), abbreviate(d.get(ChangeEvent.DDL_COMMAND)));
             }
             return;

@@ -151,8 +151,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
             conf.put("listen_addresses", "'127.0.0.1'");
             conf.put("unix_socket_directories", "''");
             conf.put("wal_level", "logical");
-            conf.put("max_replication_slots", "40");
-            conf.put("max_wal_senders", "40");
+            conf.put("max_replication_slots", "64");
+            conf.put("max_wal_senders", "64");
             conf.put("max_connections", "300");
             conf.put("shared_buffers", "128MB");
             conf.put("fsync", "off");

@@ -95,6 +95,27 @@ public final class DdlStatements {
         return ordinal >= 1 && ordinal <= ddl.size() ? Optional.of(ddl.get(ordinal - 1)) : Optional.empty();
     }
 
+    /**
+     * Whether the statement is itself the command of this tag (ALTER TABLE ..., CREATE UNIQUE INDEX ...), rather than something that ran
+     * it (a DO block, a function call): its first word is the tag's, and the tag's last word comes within its first words.
+     */
+    public static boolean isCommand(String statement, String tag) {
+        String[] tagWords = tag.toUpperCase(Locale.ROOT).split("\\s+");
+        if (!firstWord(statement).equals(tagWords[0])) {
+            return false;
+        }
+        if (tagWords.length == 1) {
+            return true;
+        }
+        String[] words = statement.strip().toUpperCase(Locale.ROOT).split("\\s+", 8);
+        for (int i = 1; i < Math.min(words.length, 7); i++) {
+            if (words[i].equals(tagWords[tagWords.length - 1])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The first word of a statement after comments, upper-cased. */
     static String firstWord(String statement) {
         String s = statement;

@@ -37,4 +37,14 @@ class DdlStatementsTest {
                 .isEqualTo(new io.pgshift.core.TableId("public", "Mixed \"Q\" .Case"));
         assertThat(io.pgshift.core.Identifiers.parseQualified("\"Ünï\".\"tâble\"")).isEqualTo(new io.pgshift.core.TableId("Ünï", "tâble"));
     }
+
+    @Test
+    void aStatementIsTheCommandOfItsTagOnlyWhenItIsNotWrappedInAnotherOne() {
+        assertThat(DdlStatements.isCommand("ALTER TABLE t ADD c int", "ALTER TABLE")).isTrue();
+        assertThat(DdlStatements.isCommand("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t (c)", "CREATE INDEX")).isTrue();
+        assertThat(DdlStatements.isCommand("COMMENT ON TABLE t IS 'x'", "COMMENT")).isTrue();
+        assertThat(DdlStatements.isCommand("DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD c int'; INSERT INTO t VALUES (1); END $$", "ALTER TABLE")).isFalse();
+        assertThat(DdlStatements.isCommand("SELECT migrate_v2()", "ALTER TABLE")).isFalse();
+        assertThat(DdlStatements.isCommand("ALTER TABLE t ADD c int", "ALTER TYPE")).isFalse();
+    }
 }

@@ -70,22 +70,14 @@ public final class MigrationConfigDef {
                 + " consumer, admin), such as security.protocol or sasl.jaas.config. Values may use ${VAR}.", "{}", v -> { }));
         add(ConfigKey.optional("kafka.format", STRING, "json", "How the Debezium connector and the pgshift sink on Kafka Connect write and read"
                 + " the table topics (only with connect.url; pgshift's own capture writes its compact record format): 'json' (Connect's"
-                + " JsonConverter with schemas) or 'avro' (the Confluent wire format, schemas in kafka.schemaRegistry).", "json", v -> {
-                    if (!List.of("json", "avro").contains(v)) {
-                        throw new IllegalArgumentException("'" + v + "' is not a format; use json or avro");
-                    }
-                }));
+                + " JsonConverter with schemas) or 'avro' (the Confluent wire format, schemas in kafka.schemaRegistry).", "json", oneOf("a format", "json", "avro")));
         add(ConfigKey.section("kafka.schemaRegistry", OBJECT, "The schema registry of kafka.format avro (Confluent REST API)."));
         add(ConfigKey.optional("kafka.schemaRegistry.url", STRING, null, "Its URL as the Connect workers reach it: Confluent Schema Registry"
                 + " (http://registry:8081), or Apicurio Registry's API (http://registry:8080/apis/registry/v2 with converter apicurio).",
                 "http://registry:8081", MigrationConfigDef::httpUrl));
         add(ConfigKey.optional("kafka.schemaRegistry.converter", STRING, "confluent", "The Avro converter on the workers: 'confluent'"
                 + " (io.confluent.connect.avro.AvroConverter) or 'apicurio' (io.apicurio.registry.utils.converter.AvroConverter, which writes"
-                + " the same Confluent wire format).", "confluent", v -> {
-                    if (!List.of("confluent", "apicurio").contains(v)) {
-                        throw new IllegalArgumentException("'" + v + "' is not a converter; use confluent or apicurio");
-                    }
-                }));
+                + " the same Confluent wire format).", "confluent", oneOf("a converter", "confluent", "apicurio")));
         add(ConfigKey.optional("kafka.schemaRegistry.user", STRING, null, "User of the registry's basic authentication.", "pgshift",
                 MigrationConfigDef::nonBlank));
         add(ConfigKey.optional("kafka.schemaRegistry.password", SECRET, null, "Its password; ${VARIABLE} reads it from the environment. It"
@@ -104,11 +96,7 @@ public final class MigrationConfigDef {
         add(ConfigKey.optional("connect.sinkTasks", INT, "2", "tasks.max of each sink connector: the Connect tasks that apply a database"
                 + " in parallel, each partition in order by one of them.", "2", range(1, 64)));
         add(ConfigKey.optional("connect.atCompletion", STRING, "delete", "What happens to the connectors once a cutover completes:"
-                + " 'delete' them, or 'stop' them (kept, stopped, for inspection).", "delete", v -> {
-                    if (!List.of("delete", "stop").contains(v)) {
-                        throw new IllegalArgumentException("'" + v + "' is not an action; use delete or stop");
-                    }
-                }));
+                + " 'delete' them, or 'stop' them (kept, stopped, for inspection).", "delete", oneOf("an action", "delete", "stop")));
         add(ConfigKey.optional("workDir", STRING, ".pgshift", "The work directory: the embedded broker's data, reports.", ".pgshift",
                 MigrationConfigDef::nonBlank));
         add(ConfigKey.section("capture", OBJECT, "The capture of changes on the source."));
@@ -118,11 +106,7 @@ public final class MigrationConfigDef {
                 + " DDL capture (event triggers writing each command to pgshift.ddl, which travels in the publication) where the source role"
                 + " is a superuser, and applies the changes pgshift carries (ALTER TABLE, CREATE/DROP INDEX, ALTER TYPE ... ADD VALUE, types"
                 + " and domains, DROP TABLE, COMMENT) to the target at their place in the stream; 'off' installs nothing. Not with"
-                + " connect.url. 'pgshift cleanup' removes the capture.", "auto", v -> {
-                    if (!List.of("auto", "off").contains(v)) {
-                        throw new IllegalArgumentException("'" + v + "' is not a choice; use auto or off");
-                    }
-                }));
+                + " connect.url. 'pgshift cleanup' removes the capture.", "auto", oneOf("a choice", "auto", "off")));
         add(ConfigKey.section("load", OBJECT, "The initial load of the tables' rows."));
         add(ConfigKey.optional("load.method", STRING, "copy", "'copy': pgshift's bulk snapshot. It creates the replication slot with an exported"
                 + " snapshot, parallel readers COPY the tables out of it in chunks, the chunks travel as COPY data on the topic"
@@ -166,11 +150,7 @@ public final class MigrationConfigDef {
                 + " 'changed': the rows changed since their chunk was last found equal online (the online validation compares every chunk"
                 + " while changes stream), the chunks never found equal, and tables without a key that changed since; the downtime then grows"
                 + " with the changes of the last minutes, not with the data. 'full': every chunk of every table again, so the downtime grows with"
-                + " the data (about the time 'pgshift validate' takes, spread over validation.threads on each server).", "changed", v -> {
-                    if (!List.of("changed", "full").contains(v)) {
-                        throw new IllegalArgumentException("'" + v + "' is not a cutover validation; use changed or full");
-                    }
-                }));
+                + " the data (about the time 'pgshift validate' takes, spread over validation.threads on each server).", "changed", oneOf("a cutover validation", "changed", "full")));
         add(ConfigKey.section("validation", OBJECT, "Validation in chunks: online while changes stream, on demand ('pgshift validate'), and at"
                 + " the cutover."));
         add(ConfigKey.optional("validation.chunkRows", INT, "100000", "Rows per chunk (about): a table is split into ranges of its key, each"
@@ -261,6 +241,15 @@ public final class MigrationConfigDef {
         if (uri.getUserInfo() != null) {
             throw new IllegalArgumentException("put the credentials in the user and password keys, not in the URL");
         }
+    }
+
+    /** Accepts one of two values; otherwise says "'x' is not {what}; use a or b". */
+    private static Consumer<Object> oneOf(String what, String a, String b) {
+        return v -> {
+            if (!List.of(a, b).contains(v)) {
+                throw new IllegalArgumentException("'" + v + "' is not " + what + "; use " + a + " or " + b);
+            }
+        };
     }
 
     private static Consumer<Object> range(int min, int max) {

@@ -238,7 +238,35 @@ public final class ConnectClient {
         }
     }
 
+    /**
+     * Sends one request; while the cluster rebalances (Connect answers 409, or 500 "a rebalance is expected", for requests it cannot
+     * serve until the group settles) it is sent again, with a growing pause, for up to two minutes.
+     */
     private JsonNode send(String method, String path, Object body) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+        long pause = 250;
+        while (true) {
+            try {
+                return sendOnce(method, path, body);
+            }
+            catch (ConnectException e) {
+                boolean rebalancing = e.status() == 409 || e.status() == 500 && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("rebalanc");
+                if (!rebalancing || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(pause);
+                }
+                catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                pause = Math.min(pause * 2, 5000);
+            }
+        }
+    }
+
+    private JsonNode sendOnce(String method, String path, Object body) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
                 .header("Accept", "application/json").header("Content-Type", "application/json");
         if (authorization != null) {

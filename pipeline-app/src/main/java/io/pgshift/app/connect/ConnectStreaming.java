@@ -94,6 +94,7 @@ public final class ConnectStreaming {
     private final Map<String, AppliedChangeTracker> trackers = new ConcurrentHashMap<>();
     private final Set<String> untracked = ConcurrentHashMap.newKeySet();
     private final Map<String, String> startFailures = new ConcurrentHashMap<>();
+    private final Map<String, Connection> progressConnections = new java.util.HashMap<>();
     private final Map<String, Object> consumerProps;
 
     /** @param consumerProps the Kafka client settings of this process (bootstrap servers, security), for reading the table topics */
@@ -479,6 +480,10 @@ public final class ConnectStreaming {
     public void close() {
         trackers.values().forEach(AppliedChangeTracker::close);
         trackers.clear();
+        synchronized (progressConnections) {
+            progressConnections.values().forEach(ConnectStreaming::closeQuietly);
+            progressConnections.clear();
+        }
     }
 
     private void createTopics(List<String> topics) throws InterruptedException {
@@ -529,9 +534,37 @@ public final class ConnectStreaming {
         }
     }
 
+    /**
+     * The sink's watermarks of the lane, on a target connection kept per database (the status reads them every second, a cutover's
+     * catch-up every 20 ms); a failed connection is opened again on the next read.
+     */
     private Map<TopicPartition, Long> watermarks(Lane lane) throws SQLException {
-        try (Connection t = config.target().connect(lane.db().target(), "pgshift-connect-progress")) {
-            return watermarks(t, lane);
+        String db = lane.db().source();
+        synchronized (progressConnections) {
+            Connection t = progressConnections.get(db);
+            try {
+                if (t == null || t.isClosed()) {
+                    t = config.target().connect(lane.db().target(), "pgshift-connect-progress");
+                    progressConnections.put(db, t);
+                }
+                return watermarks(t, lane);
+            }
+            catch (SQLException e) {
+                progressConnections.remove(db);
+                closeQuietly(t);
+                throw e;
+            }
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            }
+            catch (SQLException e) {
+                LOG.trace("close", e);
+            }
         }
     }
 

@@ -10,7 +10,7 @@ import io.pgshift.app.demo.DemoCommand;
 @Command(name = "pgshift", mixinStandardHelpOptions = true, version = "pgshift 0.1.0",
         description = "Online migration of a live PostgreSQL database to another PostgreSQL server, through Kafka.",
         subcommands = { CheckCommand.class, SchemaCommand.class, MigrateCommand.class, StatusCommand.class, CutoverCommand.class,
-                ValidateCommand.class, UnfreezeCommand.class, CleanupCommand.class, DemoCommand.class, ConfigReferenceCommand.class })
+                ValidateCommand.class, UnfreezeCommand.class, CleanupCommand.class, DdlCommand.class, DemoCommand.class, ConfigReferenceCommand.class })
 public final class Main {
 
     public static void main(String[] args) {

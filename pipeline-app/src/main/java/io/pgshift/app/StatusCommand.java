@@ -2,6 +2,7 @@ package io.pgshift.app;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -102,6 +103,13 @@ final class StatusCommand implements Callable<Integer> {
                     out.println("    task " + t.asText());
                 }
             }
+            for (JsonNode h : db.path("schemaChangesHeld")) {
+                List<String> tables = new java.util.ArrayList<>();
+                h.path("tables").forEach(t -> tables.add(t.asText()));
+                out.printf("  HELD schema change %d (%s): %s%n    holds %s: %s%n    fix: %s%n", h.path("id").asLong(), h.path("tag").asText(),
+                        oneLine(h.path("statement").asText()), tables.isEmpty() ? "no table, only the cutover" : "table(s) " + String.join(", ", tables),
+                        h.path("reason").asText(), h.path("fix").asText());
+            }
             out.printf("  %-32s %-10s %12s %12s %10s %9s %9s %9s %9s %6s  %s%n", "table", "load", "rows", "expected", "load time", "inserts", "updates",
                     "deletes", "truncates", "errors", "validated online");
             for (JsonNode t : db.path("tables")) {
@@ -109,9 +117,14 @@ final class StatusCommand implements Callable<Integer> {
                         t.path("rowsLoaded").asLong(), t.path("rowsExpected").asLong(),
                         t.hasNonNull("loadDurationMs") ? String.format("%.1f s", t.get("loadDurationMs").asLong() / 1000.0) : "-",
                         t.path("inserts").asLong(), t.path("updates").asLong(), t.path("deletes").asLong(), t.path("truncates").asLong(), t.path("errors").asLong(),
-                        validation(t.path("validation")));
+                        validation(t.path("validation")) + (t.hasNonNull("heldBy") ? "   HELD by schema change " + t.get("heldBy").asLong() : ""));
             }
         }
+    }
+
+    private static String oneLine(String s) {
+        String one = s.replaceAll("\\s+", " ").strip();
+        return one.length() > 200 ? one.substring(0, 200) + "..." : one;
     }
 
     /** A table's last online validation pass in a few words: "-" before it. */

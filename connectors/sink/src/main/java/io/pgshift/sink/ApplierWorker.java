@@ -47,6 +47,12 @@ final class ApplierWorker implements Runnable, AutoCloseable {
     private final StreamGate gate;
     /** Partitions held by the closed gate, with the offset of the change record they wait at. */
     private final Map<TopicPartition, Long> held = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Partitions paused at a schema change that is held or waits for its other partitions, or at a change the target lacks columns for. */
+    private final Map<TopicPartition, ChangeApplier.DdlWait> ddlWaits = new java.util.concurrent.ConcurrentHashMap<>();
+    private long lastWaitCheckNanos;
+    /** The topics to subscribe to: the configuration's, and those of tables that joined since. */
+    private volatile List<String> topics;
+    private List<String> subscribed;
     /**
      * Offsets applied but not yet committed to the consumer group. The target's watermark is what resuming reads; the group's
      * offsets are for Kafka's lag tools, so they are committed at most once a second rather than after every batch.
@@ -58,6 +64,7 @@ final class ApplierWorker implements Runnable, AutoCloseable {
 
     ApplierWorker(ApplierConfig config, ApplierStats stats, int index, StreamGate gate) {
         this.config = config;
+        this.topics = List.copyOf(config.topics());
         this.gate = gate;
         this.gateWasOpen = gate.isOpen();
         this.applier = new ChangeApplier(config.target(), config.database(), config.source(), config.sourceDatabase(), "pgshift-applier", stats,
@@ -87,13 +94,17 @@ final class ApplierWorker implements Runnable, AutoCloseable {
     @Override
     public void run() {
         try {
-            consumer.subscribe(config.topics(), new Rebalance());
             while (!stopping) {
+                if (topics != subscribed) {
+                    subscribed = topics;
+                    consumer.subscribe(subscribed, new Rebalance());
+                }
                 boolean gateOpen = gate.isOpen();
                 if (gateOpen && !gateWasOpen) {
                     releaseHeld();
                 }
                 gateWasOpen = gateOpen;
+                releaseDdlWaits();
                 ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(500));
                 if (polled.isEmpty()) {
                     continue;
@@ -120,9 +131,12 @@ final class ApplierWorker implements Runnable, AutoCloseable {
                     commit.put(tp, new OffsetAndMetadata(r.offset() + 1));
                 }
                 if (!records.isEmpty()) {
-                    applier.apply(records);
+                    Map<PartitionRef, ChangeApplier.DdlWait> waits = applier.apply(records);
+                    waits.values().forEach(w -> commit.put(new TopicPartition(w.partition().topic(), w.partition().partition()),
+                            new OffsetAndMetadata(w.offset())));
                     commit.forEach((tp, om) -> applied.put(tp, om.offset()));
                     toCommit.putAll(commit);
+                    waitAt(waits.values());
                 }
                 commitToKafka(false);
                 hold(newlyHeld);
@@ -180,12 +194,51 @@ final class ApplierWorker implements Runnable, AutoCloseable {
                 newlyHeld.keySet());
     }
 
+    /** Rewinds each partition to the record it waits at (a schema change, see {@link ChangeApplier#apply}) and pauses it. */
+    private void waitAt(Collection<ChangeApplier.DdlWait> waits) {
+        for (ChangeApplier.DdlWait w : waits) {
+            TopicPartition tp = new TopicPartition(w.partition().topic(), w.partition().partition());
+            consumer.seek(tp, w.offset());
+            consumer.pause(List.of(tp));
+            ddlWaits.put(tp, w);
+        }
+    }
+
+    /** Every quarter second while partitions wait at schema changes: resumes those whose change was applied, resolved or reached by all. */
+    private void releaseDdlWaits() {
+        if (ddlWaits.isEmpty() || System.nanoTime() - lastWaitCheckNanos < 250_000_000L) {
+            return;
+        }
+        lastWaitCheckNanos = System.nanoTime();
+        Set<Long> released = applier.released(ddlWaits.values());
+        if (released.isEmpty()) {
+            return;
+        }
+        List<TopicPartition> resume = new ArrayList<>();
+        ddlWaits.forEach((tp, w) -> {
+            if (released.contains(w.id())) {
+                consumer.seek(tp, w.offset());
+                resume.add(tp);
+            }
+        });
+        resume.forEach(ddlWaits::remove);
+        consumer.resume(resume);
+        LOG.debug("Applier of target database '{}' goes on with {} partitions that waited at schema changes {}", config.database(), resume, released);
+    }
+
     /** The gate opened: the target tables now have their keys, so their shapes are read again, and held partitions go on. */
     private void releaseHeld() {
         applier.forgetTargetTables();
-        consumer.resume(consumer.paused());
+        consumer.resume(held.keySet().stream().filter(tp -> !ddlWaits.containsKey(tp)).toList());
         LOG.info("Applier of target database '{}' now applies changes ({} partitions were held)", config.database(), held.size());
         held.clear();
+    }
+
+    /** Adds topics to the subscription (taken at the worker's next poll). */
+    synchronized void addTopics(Collection<String> more) {
+        List<String> all = new ArrayList<>(topics);
+        more.stream().filter(t -> !all.contains(t)).forEach(all::add);
+        topics = List.copyOf(all);
     }
 
     Set<TopicPartition> heldPartitions() {
@@ -242,6 +295,7 @@ final class ApplierWorker implements Runnable, AutoCloseable {
                 }
             }
             partitions.forEach(held::remove);
+            partitions.forEach(ddlWaits::remove);
         }
 
         @Override

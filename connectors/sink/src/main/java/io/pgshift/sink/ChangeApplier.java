@@ -214,22 +214,333 @@ public final class ChangeApplier implements AutoCloseable {
     }
 
     /**
+     * Where a partition waits: at the record at {@code offset} (not applied), a schema change of id {@code id} that is held, or that waits
+     * for the other {@code expected - 1} partitions it was published to (a barrier), or, with a negative id, a change record whose columns
+     * the target table lacks ({@link SchemaChangeHolds}). The driver rewinds the partition to {@code offset}, pauses it, and resumes it once
+     * {@link #released} names the id.
+     */
+    public record DdlWait(PartitionRef partition, long offset, long id, int expected) {
+    }
+
+    /**
      * Applies the records in order, each partition's watermark with them. A schema change ({@link ChangeOp#DDL}) is applied in a
      * transaction of its own, after the records before it and before those after it, so that what follows sees it committed (PostgreSQL
-     * lets no transaction use an enum label added in it).
+     * lets no transaction use an enum label added in it), and only once every partition it was published to has reached it. A partition
+     * that cannot go on (a schema change held or waiting for its other partitions, a change whose columns the target lacks) stops at that
+     * record: nothing of it from there is applied, and it is returned; the other partitions' records are applied.
+     *
+     * @return the partitions that wait, by partition (empty when every record was applied)
      */
-    public synchronized void apply(List<SourceRecordRef> records) {
-        int from = 0;
-        for (int i = 0; i < records.size(); i++) {
-            ChangeEvent e = records.get(i).event();
-            if (e != null && e.op() == ChangeOp.DDL) {
-                applySegment(records.subList(from, i));
-                applySegment(records.subList(i, i + 1));
-                catalog.clear(); // the target tables' shapes may have changed
-                from = i + 1;
+    public synchronized Map<PartitionRef, DdlWait> apply(List<SourceRecordRef> records) {
+        Map<PartitionRef, DdlWait> waits = new LinkedHashMap<>();
+        List<SourceRecordRef> segment = new ArrayList<>(records.size());
+        for (SourceRecordRef r : records) {
+            if (waits.containsKey(r.partition())) {
+                continue;
+            }
+            ChangeEvent e = r.event();
+            if (e == null || r.load() != null || r.superseded() || isReplay(r)) {
+                segment.add(r);
+                continue;
+            }
+            if (e.op() == ChangeOp.DDL) {
+                applySegment(segment);
+                segment = new ArrayList<>();
+                DdlWait w = applyDdlRecord(r);
+                // The target tables' shapes may have changed, and with them the parameter types of the statements PgJDBC prepared on the
+                // server (a column widened to bigint would still take an int4 parameter): both are dropped.
+                catalog.clear();
+                closeConnection();
+                if (w != null) {
+                    waits.put(r.partition(), w);
+                }
+                continue;
+            }
+            DdlWait w = differenceHold(r);
+            if (w != null) {
+                waits.put(r.partition(), w);
+                continue;
+            }
+            segment.add(r);
+        }
+        applySegment(segment);
+        return waits;
+    }
+
+    private boolean isReplay(SourceRecordRef r) {
+        SourcePosition previous = lastPositions.get(r.partition());
+        return !r.event().position().isSnapshot() && previous != null && r.event().position().compareTo(previous) <= 0;
+    }
+
+    /**
+     * Which of these waiting partitions may go on: a schema change applied (by another partition, or resolved by the operator), or no
+     * longer held and reached by every partition it was published to; a schema difference no longer held. A resumed partition reads its
+     * record again and is held again when nothing changed.
+     */
+    public synchronized java.util.Set<Long> released(Collection<DdlWait> waits) {
+        java.util.Set<Long> ids = new java.util.HashSet<>();
+        if (waits.isEmpty()) {
+            return ids;
+        }
+        try {
+            Connection c = connection();
+            try (PreparedStatement ps = c.prepareStatement("SELECT x.id FROM unnest(?::bigint[], ?::int[]) AS x(id, expected)"
+                    + " WHERE (x.id > 0 AND EXISTS (SELECT 1 FROM pgshift.ddl_applied a WHERE a.id = x.id))"
+                    + " OR (NOT EXISTS (SELECT 1 FROM pgshift.ddl_held h WHERE h.id = x.id AND h.resolution IS NULL)"
+                    + " AND (x.expected <= 1 OR (SELECT count(*) FROM pgshift.ddl_arrivals r WHERE r.id = x.id) >= x.expected))")) {
+                List<DdlWait> list = List.copyOf(waits);
+                ps.setArray(1, c.createArrayOf("bigint", list.stream().map(DdlWait::id).toArray()));
+                ps.setArray(2, c.createArrayOf("int4", list.stream().map(DdlWait::expected).toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getLong(1));
+                    }
+                }
+            }
+            c.commit();
+        }
+        catch (SQLException e) {
+            rollbackQuietly();
+            closeConnection();
+            LOG.debug("Reading whether held schema changes of target database '{}' were resolved: {}", database, e.getMessage());
+        }
+        if (!ids.isEmpty()) {
+            // A schema change was applied (here or by another applier) or the operator changed the target's tables: shapes and the
+            // statements prepared on the server are read again.
+            catalog.clear();
+            closeConnection();
+        }
+        return ids;
+    }
+
+    /** A schema change that the target refused (not a transient failure): the change is held rather than the applier stopped. */
+    private static final class DdlRefused extends RuntimeException {
+        DdlRefused(SQLException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    private enum DdlStep { PROCEED, WAIT }
+
+    /** A schema change record: applied, passed (applied already), or the partition waits at it (returned). */
+    private DdlWait applyDdlRecord(SourceRecordRef r) {
+        Map<String, String> d = r.event().after();
+        long id = Long.parseLong(d.get(ChangeEvent.DDL_ID));
+        int expected = d.containsKey(ChangeEvent.DDL_PARTITIONS) ? Integer.parseInt(d.get(ChangeEvent.DDL_PARTITIONS)) : 1;
+        DdlStep step = withRetries("reading the state of schema change " + id, () -> decideDdl(connection(), r, id, expected));
+        if (step == DdlStep.WAIT) {
+            return new DdlWait(r.partition(), r.offset(), id, expected);
+        }
+        try {
+            applySegment(List.of(r));
+            return null;
+        }
+        catch (DdlRefused refused) {
+            String reason = "the target refused it: " + refused.getMessage();
+            withRetries("holding schema change " + id, () -> {
+                List<String> tables = ddlTables(d).isEmpty() ? List.of(r.event().table().quoted()) : ddlTables(d);
+                SchemaChangeHolds.hold(connection(), id, d.get(ChangeEvent.DDL_TAG), statementOf(d).orElse(d.get(ChangeEvent.DDL_COMMAND)),
+                        d.get(ChangeEvent.DDL_SEARCH_PATH), tables, reason);
+                connection.commit();
+                return null;
+            });
+            LOG.warn("Schema change {} of the source ({}) was refused by target database '{}'; the tables it touches {} wait at it, the others go"
+                    + " on: {}. Run it on the target yourself (as it fits there), then 'pgshift ddl apply {}'; or 'pgshift ddl skip {}'; or fix the"
+                    + " cause and 'pgshift ddl retry {}'.", id, d.get(ChangeEvent.DDL_TAG), database, ddlTables(d), refused.getMessage(), id, id, id);
+            return new DdlWait(r.partition(), r.offset(), id, expected);
+        }
+    }
+
+    /**
+     * In one transaction: whether the change is applied already (go on), this partition's arrival, whether it is held, whether every
+     * partition has arrived, and whether pgshift carries it (a change it does not carry is held for the tables it touches; one of no
+     * table holds only the cutover and the partition goes on).
+     */
+    private DdlStep decideDdl(Connection c, SourceRecordRef r, long id, int expected) throws SQLException {
+        Map<String, String> d = r.event().after();
+        try {
+            if (exists(c, "SELECT 1 FROM pgshift.ddl_applied WHERE id = ?", id)) {
+                return DdlStep.PROCEED;
+            }
+            if (expected > 1) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO pgshift.ddl_arrivals (id, topic, kafka_partition) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
+                    ps.setLong(1, id);
+                    ps.setString(2, r.partition().topic());
+                    ps.setInt(3, r.partition().partition());
+                    ps.executeUpdate();
+                }
+            }
+            java.util.Optional<List<String>> held = heldTables(c, id);
+            if (held.isPresent() && !held.get().isEmpty()) {
+                if (!held.get().contains(r.event().table().quoted())) {
+                    // A change of no table that the target refused holds every table that reaches it.
+                    SchemaChangeHolds.addTable(c, id, r.event().table().quoted());
+                }
+                return DdlStep.WAIT;
+            }
+            if (held.isPresent()) {
+                return DdlStep.PROCEED; // a change of no table that pgshift does not carry: it holds only the cutover
+            }
+            if (expected > 1) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pgshift.ddl_arrivals WHERE id = ?")) {
+                    ps.setLong(1, id);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        if (rs.getLong(1) < expected) {
+                            return DdlStep.WAIT;
+                        }
+                    }
+                }
+            }
+            String tag = d.get(ChangeEvent.DDL_TAG);
+            java.util.Optional<String> statement = statementOf(d);
+            if (carried(d)) {
+                return DdlStep.PROCEED;
+            }
+            List<String> tables = ddlTables(d);
+            String reason = d.containsKey(ChangeEvent.DDL_NOT_CARRIED) ? d.get(ChangeEvent.DDL_NOT_CARRIED) : statement.isEmpty() ? "pgshift cannot tell which statement of its query string it is, or it ran inside a DO block or a"
+                    + " function (running that again on the target could repeat its writes)" : "pgshift does not carry " + tag + " (it carries "
+                    + CARRIED_DDL.stream().sorted().toList() + ")";
+            SchemaChangeHolds.hold(c, id, tag, statement.orElse(d.get(ChangeEvent.DDL_COMMAND)), d.get(ChangeEvent.DDL_SEARCH_PATH), tables, reason);
+            if (warnedDdl.add(id)) {
+                LOG.warn("Schema change {} of the source ({}) is not carried to target database '{}': {}. {}: {}. Run it on the target yourself if"
+                        + " the target needs it, then 'pgshift ddl apply {}'; or 'pgshift ddl skip {}'.", id, tag, database, reason, tables.isEmpty()
+                        ? "It holds no table, only the cutover" : "The tables it touches wait at it (the others go on): " + tables,
+                        abbreviate(d.get(ChangeEvent.DDL_COMMAND)), id, id);
+            }
+            return tables.isEmpty() ? DdlStep.PROCEED : DdlStep.WAIT;
+        }
+        finally {
+            c.commit();
+        }
+    }
+
+    /** The tables an unresolved hold of this change holds (empty for a change of no table not carried), or empty when it is not held. */
+    private static java.util.Optional<List<String>> heldTables(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT tables FROM pgshift.ddl_held WHERE id = ? AND resolution IS NULL")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? java.util.Optional.of(List.of((String[]) rs.getArray(1).getArray())) : java.util.Optional.empty();
             }
         }
-        applySegment(records.subList(from, records.size()));
+    }
+
+    private static boolean exists(Connection c, String sql, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** Whether pgshift applies this schema change: a tag it carries, a statement it can find, and nothing the capture says against it. */
+    private static boolean carried(Map<String, String> d) {
+        return CARRIED_DDL.contains(d.get(ChangeEvent.DDL_TAG)) && !d.containsKey(ChangeEvent.DDL_NOT_CARRIED) && statementOf(d).isPresent();
+    }
+
+    /** The selected tables a schema change record touches, as quoted names (empty for a change of no table). */
+    private static List<String> ddlTables(Map<String, String> d) {
+        String t = d.get(ChangeEvent.DDL_TABLES);
+        return t == null || t.isEmpty() ? List.of() : List.of(t.split("\u001f"));
+    }
+
+    /** The statement of a schema change record, empty when it cannot be told or it ran inside a DO block or a function. */
+    private static java.util.Optional<String> statementOf(Map<String, String> d) {
+        java.util.Optional<String> statement = io.pgshift.core.change.DdlStatements.statement(d.get(ChangeEvent.DDL_COMMAND),
+                Integer.parseInt(d.get(ChangeEvent.DDL_ORDINAL)));
+        if (statement.isPresent() && !io.pgshift.core.change.DdlStatements.isCommand(statement.get(), d.get(ChangeEvent.DDL_TAG))) {
+            // The command ran inside something else (a DO block, a function): running that again on the target could repeat its writes.
+            return java.util.Optional.empty();
+        }
+        return statement;
+    }
+
+    private final java.util.Set<Long> warnedDifference = new java.util.HashSet<>();
+
+    /**
+     * A change record whose table the target lacks, or whose columns the target table lacks (even as Debezium's Avro names): a schema
+     * change pgshift did not capture. The table's partition is held at it (the others go on) until the operator makes the target match.
+     * Returns null when the target has the table and every column, or when the target cannot be read now (the apply then retries).
+     */
+    private DdlWait differenceHold(SourceRecordRef r) {
+        ChangeEvent e = r.event();
+        List<String> missing;
+        TargetTable table;
+        try {
+            table = catalog.find(connection(), e.table());
+            missing = table == null ? List.of() : missingColumns(table, e);
+            if (table != null && missing.isEmpty()) {
+                return null;
+            }
+            long id = SchemaChangeHolds.differenceId(e.table().quoted(), missing);
+            String reason = table == null ? "the target database has no table " + e.table() + " (was it created or renamed on the source?)"
+                    : "change records of " + e.table() + " carry column(s) " + missing + " that the target table lacks: a schema change of the"
+                    + " source that pgshift did not capture (DDL capture is off, or was not installed)";
+            SchemaChangeHolds.hold(connection, id, SchemaChangeHolds.SCHEMA_DIFFERENCE, table == null ? "table " + e.table() + " is not in the target"
+                    : "columns " + String.join(", ", missing) + " of " + e.table() + " are not in the target", null, List.of(e.table().quoted()), reason);
+            connection.commit();
+            if (warnedDifference.add(id)) {
+                LOG.warn("Changes of {} wait in target database '{}' (schema difference {}): {}. The other tables go on. Make the target table match"
+                        + " the source, then run 'pgshift ddl apply {}'.", e.table(), database, id, reason, id);
+            }
+            return new DdlWait(r.partition(), r.offset(), id, 1);
+        }
+        catch (SQLException ex) {
+            rollbackQuietly();
+            closeConnection();
+            return null;
+        }
+    }
+
+    private static List<String> missingColumns(TargetTable table, ChangeEvent e) {
+        List<String> missing = null;
+        Map<String, String> avro = null;
+        for (Map<String, String> m : List.of(e.key(), e.after())) {
+            for (String f : m.keySet()) {
+                if (table.hasColumn(f)) {
+                    continue;
+                }
+                if (avro == null) {
+                    avro = AvroFieldNames.reverse(table.columns().keySet());
+                }
+                if (!avro.containsKey(f)) {
+                    if (missing == null) {
+                        missing = new ArrayList<>();
+                    }
+                    if (!missing.contains(f)) {
+                        missing.add(f);
+                    }
+                }
+            }
+        }
+        return missing == null ? List.of() : missing;
+    }
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run() throws SQLException;
+    }
+
+    /** Runs a short piece of bookkeeping, retrying a transient failure as the apply does. */
+    private <T> T withRetries(String what, SqlWork<T> work) {
+        SQLException last = null;
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            try {
+                return work.run();
+            }
+            catch (SQLException e) {
+                rollbackQuietly();
+                last = e;
+                if (!SqlErrors.isTransient(e)) {
+                    break;
+                }
+                closeConnection();
+                sleep(Math.min(MAX_BACKOFF_MS, 250L << Math.min(attempt, 10)));
+            }
+        }
+        throw new ApplyException("In target database '" + database + "', " + what + " failed: SQLState " + last.getSQLState() + ", "
+                + last.getMessage(), last);
     }
 
     private void applySegment(List<SourceRecordRef> records) {
@@ -268,6 +579,9 @@ public final class ChangeApplier implements AutoCloseable {
                 rollbackQuietly();
                 last = e;
                 if (!SqlErrors.isTransient(e)) {
+                    if (ddl) {
+                        throw new DdlRefused(e instanceof TableWrite.RecordFailure f ? f.cause : e);
+                    }
                     throw locate(records, e);
                 }
                 long backoff = Math.min(MAX_BACKOFF_MS, 250L << Math.min(attempt, 10));
@@ -313,7 +627,7 @@ public final class ChangeApplier implements AutoCloseable {
     }
 
     /** The command tags of the schema changes pgshift applies to the target at their place in the stream. */
-    static final java.util.Set<String> CARRIED_DDL = java.util.Set.of("ALTER TABLE", "CREATE INDEX", "DROP INDEX", "ALTER INDEX", "ALTER TYPE",
+    static final java.util.Set<String> CARRIED_DDL = java.util.Set.of("ALTER TABLE", "CREATE TABLE", "CREATE INDEX", "DROP INDEX", "ALTER INDEX", "ALTER TYPE",
             "CREATE TYPE", "DROP TYPE", "CREATE DOMAIN", "ALTER DOMAIN", "DROP DOMAIN", "DROP TABLE", "COMMENT", "ALTER SEQUENCE");
     private static final java.util.regex.Pattern CONCURRENTLY = java.util.regex.Pattern.compile(
             "^(\\s*(?:CREATE\\s+(?:UNIQUE\\s+)?INDEX|DROP\\s+INDEX|REINDEX\\s+\\w+))\\s+CONCURRENTLY\\b",
@@ -331,28 +645,16 @@ public final class ChangeApplier implements AutoCloseable {
         Map<String, String> d = event.after();
         long id = Long.parseLong(d.get(ChangeEvent.DDL_ID));
         String tag = d.get(ChangeEvent.DDL_TAG);
-        java.util.Optional<String> statement = io.pgshift.core.change.DdlStatements.statement(d.get(ChangeEvent.DDL_COMMAND),
-                Integer.parseInt(d.get(ChangeEvent.DDL_ORDINAL)));
-        if (statement.isPresent() && !io.pgshift.core.change.DdlStatements.isCommand(statement.get(), tag)) {
-            // The command ran inside something else (a DO block, a function): running that again on the target could repeat its writes.
-            statement = java.util.Optional.empty();
-        }
-        if (!CARRIED_DDL.contains(tag) || statement.isEmpty()) {
-            if (warnedDdl.add(id)) {
-                LOG.warn("Schema change {} of the source ({}) is not carried to target database '{}' ({}): {}. Run it on the target yourself if"
-                        + " the target needs it; changes that depend on it stop the applier until it is there.", id, tag, database,
-                        statement.isEmpty() ? "pgshift cannot tell which statement of its query string it is, or it ran inside a DO block or"
-                                + " a function" : "pgshift carries "
-                                + CARRIED_DDL.stream().sorted().toList(), abbreviate(d.get(ChangeEvent.DDL_COMMAND)));
-            }
-            return;
+        java.util.Optional<String> statement = statementOf(d);
+        if (!carried(d)) {
+            return; // held in pgshift.ddl_held for the operator (decideDdl); one of no table lets its partitions go on
         }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO pgshift.ddl_applied (id, tag, statement) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
             ps.setLong(1, id);
             ps.setString(2, tag);
             ps.setString(3, statement.get());
             if (ps.executeUpdate() == 0) {
-                return; // another partition's applier applied it
+                return; // another partition's applier applied it, or the operator resolved it
             }
         }
         String sql = CONCURRENTLY.matcher(statement.get()).replaceFirst("$1");
@@ -360,12 +662,18 @@ public final class ChangeApplier implements AutoCloseable {
             path.setString(1, d.get(ChangeEvent.DDL_SEARCH_PATH));
             path.execute();
             st.execute(sql);
+            List<TableId> touched = ddlTables(d).stream().map(io.pgshift.core.Identifiers::parseQualified).toList();
+            if (!touched.isEmpty()) {
+                List<TargetNeutralization.Neutralized> off = TargetNeutralization.neutralizeInTransaction(c, touched);
+                if (!off.isEmpty()) {
+                    LOG.info("After schema change {}, these are off in target database '{}' while pgshift applies changes (restored at the cutover): {}",
+                            id, database, off);
+                }
+            }
         }
         catch (SQLException e) {
-            throw new TableWrite.RecordFailure(record, new SQLException("the schema change " + id + " of the source (" + tag + ": "
-                    + abbreviate(sql) + ") failed on the target: " + e.getMessage() + ". Make the target match (or apply it there yourself), then"
-                    + " run INSERT INTO pgshift.ddl_applied (id, tag, statement) VALUES (" + id + ", '" + tag + "', 'applied by hand') on target"
-                    + " database '" + database + "' so that pgshift goes on past it, and restart pgshift", e.getSQLState(), e));
+            throw new TableWrite.RecordFailure(record, new SQLException("schema change " + id + " of the source (" + tag + ": " + abbreviate(sql)
+                    + ") failed on the target: " + e.getMessage(), e.getSQLState(), e));
         }
         LOG.info("Applied schema change {} of the source to target database '{}': {}", id, database, abbreviate(sql));
     }

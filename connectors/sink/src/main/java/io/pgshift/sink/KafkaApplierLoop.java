@@ -62,6 +62,14 @@ public final class KafkaApplierLoop implements Runnable, AutoCloseable {
                 });
     }
 
+    /**
+     * Subscribes every worker to these topics too (a table that joined the migration): each reads a new topic from its start, or from
+     * its watermark in the target.
+     */
+    public void addTopics(java.util.Collection<String> topics) {
+        workers.forEach(w -> w.addTopics(topics));
+    }
+
     /** The next offset to apply per partition, as committed in the target. */
     public Map<TopicPartition, Long> appliedOffsets() {
         Map<TopicPartition, Long> all = new HashMap<>();

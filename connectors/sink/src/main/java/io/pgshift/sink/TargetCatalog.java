@@ -24,10 +24,22 @@ final class TargetCatalog {
     }
 
     TargetTable table(Connection connection, TableId id) throws SQLException {
+        TargetTable t = find(connection, id);
+        if (t == null) {
+            throw new ApplyException("Table " + id + " does not exist in target database '" + database
+                    + "'. Copy the schema first (pgshift copies it when it starts; or create the table), then restart pgshift.", null);
+        }
+        return t;
+    }
+
+    /** The target table, or null when the target database has no such table. */
+    TargetTable find(Connection connection, TableId id) throws SQLException {
         TargetTable t = cache.get(id);
         if (t == null) {
             t = load(connection, id);
-            cache.put(id, t);
+            if (t != null) {
+                cache.put(id, t);
+            }
         }
         return t;
     }
@@ -69,8 +81,7 @@ final class TargetCatalog {
             }
         }
         if (!exists) {
-            throw new ApplyException("Table " + id + " does not exist in target database '" + database
-                    + "'. Copy the schema first (pgshift copies it when it starts; or create the table), then restart pgshift.", null);
+            return null;
         }
         return new TargetTable(id, columns, new ArrayList<>(key.values()), partitioned, orderSensitive, writeRules);
     }

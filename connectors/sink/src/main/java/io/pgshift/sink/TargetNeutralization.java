@@ -96,6 +96,31 @@ public final class TargetNeutralization {
         return done;
     }
 
+    /**
+     * After a schema change of the source applied to these tables in the caller's transaction: turns off, in that transaction, what
+     * now acts on replicated writes (an identity column added or made GENERATED ALWAYS, a trigger or rule enabled ALWAYS or REPLICA), as
+     * {@link #neutralize} does at the start; the source has it too, since the source's statement made it. Returns what it turned off.
+     */
+    public static List<Neutralized> neutralizeInTransaction(Connection target, Collection<TableId> tables) throws SQLException {
+        List<Neutralized> off = new ArrayList<>();
+        try (Statement st = target.createStatement()) {
+            st.execute(TABLE);
+            for (Neutralized n : pending(target, tables)) {
+                st.execute(n.suspendSql());
+                try (PreparedStatement ps = target.prepareStatement("INSERT INTO pgshift.neutralized (relation, kind, name, restore_sql)"
+                        + " VALUES (?, ?, ?, ?) ON CONFLICT (relation, kind, name) DO NOTHING")) {
+                    ps.setString(1, n.relation());
+                    ps.setString(2, n.kind());
+                    ps.setString(3, n.name());
+                    ps.setString(4, n.restoreSql());
+                    ps.executeUpdate();
+                }
+                off.add(n);
+            }
+        }
+        return off;
+    }
+
     /** Turns back on, in one transaction, everything {@link #neutralize} turned off in this target database; returns it. */
     public static List<Neutralized> restore(Connection target) throws SQLException {
         List<Neutralized> restored = io.pgshift.core.Transactions.inOne(target, st -> {
@@ -108,9 +133,25 @@ public final class TargetNeutralization {
                     on.add(new Neutralized(rs.getString(1), rs.getString(2), rs.getString(3), null, rs.getString(4)));
                 }
             }
+            List<Neutralized> gone = new ArrayList<>();
             for (Neutralized n : on) {
-                st.execute(n.restoreSql());
+                // A schema change carried since may have dropped or renamed what was turned off: that one is reported, not a failure.
+                java.sql.Savepoint sp = target.setSavepoint();
+                try {
+                    st.execute(n.restoreSql());
+                    target.releaseSavepoint(sp);
+                }
+                catch (SQLException e) {
+                    if (!List.of("42P01", "42703", "42704").contains(e.getSQLState())) {
+                        throw e;
+                    }
+                    target.rollback(sp);
+                    gone.add(n);
+                    LOG.warn("Cannot restore {} in target database '{}' ({}): a schema change since dropped or renamed it. If it still exists"
+                            + " under another name, run the equivalent of: {}", n, target.getCatalog(), e.getMessage(), n.restoreSql());
+                }
             }
+            on.removeAll(gone);
             st.execute("DELETE FROM pgshift.neutralized");
             return on;
         });

@@ -48,7 +48,11 @@ public final class CaptureEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CaptureEngine.class);
 
     private final CaptureConfig config;
-    private final List<TableInfo> tables;
+    /** The captured tables: tables created on the source join, renamed ones change their name (schema change capture). */
+    private volatile List<TableInfo> tables;
+    /** Each captured table's topic (a renamed table keeps its topic). */
+    private final Map<TableId, String> topicOf = new ConcurrentHashMap<>();
+    private final List<java.util.function.Consumer<String>> newTopicListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final LoadPlan loadPlan;
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaPublisher publisher;
@@ -71,11 +75,12 @@ public final class CaptureEngine implements AutoCloseable {
     private volatile FencePoint lastFence;
 
     private CaptureEngine(CaptureConfig config, List<TableInfo> tables, Set<Integer> inexactNativeTypes, Map<TableId, List<String>> keyPartitioned,
-                          LoadPlan loadPlan,
+                          LoadPlan loadPlan, Map<Long, TableId> oids, boolean ddlCaptured,
                           KafkaProducer<byte[], byte[]> loadProducer, ExportedSnapshot snapshot, int loadPartitions) {
         this.loadPartitions = loadPartitions;
         this.config = config;
         this.tables = List.copyOf(tables);
+        tables.forEach(t -> topicOf.put(t.id(), config.tableTopic(t.id())));
         this.loadPlan = loadPlan;
         this.loadProducer = loadProducer;
         this.snapshot = snapshot;
@@ -88,8 +93,9 @@ public final class CaptureEngine implements AutoCloseable {
         // key (tables.sql requires it there).
         Set<TableId> completeOldRows = tables.stream().filter(t -> t.replicaIdentity() == 'f' || (t.partitioned() && t.keyColumns().isEmpty()))
                 .map(TableInfo::id).collect(Collectors.toSet());
-        this.publisher = new KafkaPublisher(producer, config.names(), config.database(), ids, completeOldRows, keyPartitioned, this::onFence);
-        Properties props = DebeziumProperties.build(config, tables, inexactNativeTypes);
+        this.publisher = new KafkaPublisher(producer, config.names(), config.database(), ids, completeOldRows, keyPartitioned, this::onFence, oids,
+                ddlCaptured ? new Membership() : KafkaPublisher.Membership.NONE);
+        Properties props = DebeziumProperties.build(config, tables, inexactNativeTypes, ddlCaptured ? config.selection() : null);
         LOG.info("Capture of source database '{}': {}", config.database(), DebeziumProperties.masked(props));
         this.engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(props)
@@ -137,8 +143,12 @@ public final class CaptureEngine implements AutoCloseable {
         Set<Integer> inexactNativeTypes;
         Map<TableId, List<String>> keyPartitioned = new HashMap<>();
         LoadPlan plan;
+        Map<Long, TableId> oids;
+        boolean ddlCaptured;
         try (Connection c = config.source().connect(config.database(), "pgshift-capture-setup")) {
             tables = SourceSetup.prepare(c, config);
+            ddlCaptured = config.captureDdl() && SourceSetup.ddlCaptureInstalled(c);
+            oids = oids(c, tables);
             inexactNativeTypes = Catalog.inexactNativeTypes(c, tables);
             if (config.partitionsPerTable() > 1) {
                 Set<TableId> partitionable = Catalog.keyPartitionable(c, tables);
@@ -168,7 +178,7 @@ public final class CaptureEngine implements AutoCloseable {
             plan = decideLoad(c, config);
         }
         if (!config.bulkLoad() || plan == LoadPlan.RESUME) {
-            return new CaptureEngine(config, tables, inexactNativeTypes, keyPartitioned, plan, null, null, 0);
+            return new CaptureEngine(config, tables, inexactNativeTypes, keyPartitioned, plan, oids, ddlCaptured, null, null, 0);
         }
         // A new bulk load: its start record on every partition of the load topic, then the slot with its exported snapshot.
         String topic = config.names().loadTopic(config.database());
@@ -178,7 +188,7 @@ public final class CaptureEngine implements AutoCloseable {
             String slot = config.names().slotName(config.database());
             BulkLoader.publishMarkers(producer, topic, partitions, io.pgshift.core.load.LoadPart.marker(io.pgshift.core.load.LoadPart.Type.START, slot));
             ExportedSnapshot snapshot = ExportedSnapshot.create(config.source(), config.database(), slot);
-            return new CaptureEngine(config, tables, inexactNativeTypes, keyPartitioned, plan, producer, snapshot, partitions);
+            return new CaptureEngine(config, tables, inexactNativeTypes, keyPartitioned, plan, oids, ddlCaptured, producer, snapshot, partitions);
         }
         catch (SQLException | RuntimeException | InterruptedException e) {
             producer.close(Duration.ZERO);
@@ -450,9 +460,97 @@ public final class CaptureEngine implements AutoCloseable {
         return tables;
     }
 
-    /** The table topics this capture writes, one per table. */
+    /** The table topics this capture writes, one per table (a table renamed on the source keeps its topic). */
     public Map<TableId, String> topics() {
-        return tables.stream().collect(Collectors.toMap(TableInfo::id, t -> config.tableTopic(t.id())));
+        Map<TableId, String> topics = new java.util.LinkedHashMap<>();
+        tables.forEach(t -> topics.put(t.id(), topicOf.getOrDefault(t.id(), config.tableTopic(t.id()))));
+        return topics;
+    }
+
+    /** Calls {@code listener} with the topic of each table that joins the migration from now on (a table created on the source). */
+    public void onNewTopic(java.util.function.Consumer<String> listener) {
+        newTopicListeners.add(listener);
+    }
+
+    /** The captured tables' pg_class oids. */
+    private static Map<Long, TableId> oids(Connection c, List<TableInfo> tables) throws SQLException {
+        Map<Long, TableId> oids = new HashMap<>();
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT t, to_regclass(t)::oid FROM unnest(?::text[]) t")) {
+            ps.setArray(1, c.createArrayOf("text", tables.stream().map(t -> t.id().quoted()).toArray()));
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long oid = rs.getLong(2);
+                    if (!rs.wasNull()) {
+                        oids.put(oid, io.pgshift.core.Identifiers.parseQualified(rs.getString(1)));
+                    }
+                }
+            }
+        }
+        return oids;
+    }
+
+    /** Tables joining and renamed as the publisher meets their schema changes (on Debezium's handler thread). */
+    private final class Membership implements KafkaPublisher.Membership {
+        @Override
+        public TableInfo joined(TableId table) {
+            TableInfo info;
+            try (Connection c = config.source().connect(config.database(), "pgshift-capture-join")) {
+                info = Catalog.selectedTables(c, config.selection()).stream().filter(t -> t.id().equals(table)).findFirst()
+                        .orElse(new TableInfo(table, false, 'd', List.of(), List.of(), 0, Map.of()));
+            }
+            catch (SQLException e) {
+                throw new KafkaPublisher.KafkaPublishException("Table " + table + " was created in source database '" + config.database()
+                        + "' and joins the migration, but its catalog entry cannot be read: " + e.getMessage() + ". The source offset was not advanced.", e);
+            }
+            String topic = config.tableTopic(table);
+            try (Admin admin = Admin.create(adminProperties(config))) {
+                Topics.ensure(admin, List.of(topic), config.partitionsPerTable(), config.replicationFactor());
+            }
+            catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | InterruptedException e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new KafkaPublisher.KafkaPublishException("Cannot create topic " + topic + " for table " + table + ", which joins the migration: "
+                        + e.getMessage() + ". The source offset was not advanced.", e);
+            }
+            topicOf.put(table, topic);
+            List<TableInfo> now = new java.util.ArrayList<>(tables);
+            now.add(info);
+            tables = List.copyOf(now);
+            newTopicListeners.forEach(l -> l.accept(topic));
+            return info;
+        }
+
+        @Override
+        public void renamed(TableId from, TableId to) {
+            String topic = topicOf.remove(from);
+            topicOf.put(to, topic != null ? topic : config.tableTopic(from));
+            tables = tables.stream().map(t -> t.id().equals(from) ? new TableInfo(to, t.partitioned(), t.replicaIdentity(), t.primaryKey(),
+                    t.identityIndexColumns(), t.estimatedRows(), t.identityProblems()) : t).toList();
+        }
+
+        @Override
+        public boolean selects(TableId table) {
+            return config.selection().matches(table);
+        }
+
+        @Override
+        public List<String> partitionKey(TableId table) {
+            if (config.partitionsPerTable() <= 1) {
+                return null;
+            }
+            try (Connection c = config.source().connect(config.database(), "pgshift-capture-join")) {
+                List<TableInfo> info = Catalog.selectedTables(c, config.selection()).stream().filter(t -> t.id().equals(table)).toList();
+                List<String> key = info.isEmpty() || !Catalog.keyPartitionable(c, info).contains(table) ? null : info.get(0).keyColumns();
+                LOG.debug("After a schema change, {} is {}: {}", table, key == null ? "not spreadable" : "spreadable", info);
+                return key;
+            }
+            catch (SQLException e) {
+                LOG.warn("Cannot read whether {} may still be spread by key after a schema change ({}); its changes go to partition 0 from now on",
+                        table, e.getMessage());
+                return null;
+            }
+        }
     }
 
     public long publishedRecords() {

@@ -42,6 +42,15 @@ public final class DebeziumProperties {
      *                         marks them to be read from the source
      */
     static Properties build(CaptureConfig config, Collection<TableInfo> tableInfos, Set<Integer> inexactNativeTypes) {
+        return build(config, tableInfos, inexactNativeTypes, null);
+    }
+
+    /**
+     * @param joinable where schema changes are captured: the selection, whose tables (a table created or renamed into it) Debezium is
+     *                 to capture too once the capture adds them to the publication; null otherwise
+     */
+    static Properties build(CaptureConfig config, Collection<TableInfo> tableInfos, Set<Integer> inexactNativeTypes,
+                            io.pgshift.core.TableSelection joinable) {
         List<TableId> tables = tableInfos.stream().map(TableInfo::id).collect(Collectors.toList());
         MigrationNames names = config.names();
         String db = config.database();
@@ -78,7 +87,7 @@ public final class DebeziumProperties {
         p.setProperty("publication.name", names.publicationName(db));
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("topic.prefix", names.connectorName(db));
-        p.setProperty("table.include.list", includeList(tables));
+        p.setProperty("table.include.list", includeList(tables) + (joinable == null ? "" : "," + selectionList(joinable)));
         requireCaptured(p.getProperty("table.include.list"), tables);
         p.setProperty("snapshot.mode", config.initialLoad() && !config.bulkLoad() ? "initial" : "no_data");
         p.setProperty("message.key.columns", messageKeyColumns(tableInfos));
@@ -157,6 +166,29 @@ public final class DebeziumProperties {
         return java.util.stream.Stream.concat(tables.stream(), java.util.stream.Stream.of(SourceSetup.FENCE_TABLE, SourceSetup.DDL_TABLE))
                 .map(t -> "(?-i)" + escape(t.schema()) + "\\." + escape(t.table()))
                 .collect(Collectors.joining(","));
+    }
+
+    /**
+     * The selection as Debezium include patterns (matched against {@code schema.table} as a whole): per include pattern, its {@code *} as
+     * {@code .*}, behind a negative lookahead of every exclude pattern. Only tables in pgshift's publication reach Debezium at all.
+     */
+    static String selectionList(io.pgshift.core.TableSelection selection) {
+        String exclude = selection.exclude().stream().map(DebeziumProperties::globRegex).collect(Collectors.joining("|"));
+        return selection.include().stream()
+                .map(g -> "(?-i)(?s)" + (exclude.isEmpty() ? "" : "(?!(?:" + exclude + ")$)") + "(?!pgshift\\.)" + globRegex(g))
+                .collect(Collectors.joining(","));
+    }
+
+    private static String globRegex(String glob) {
+        StringBuilder b = new StringBuilder();
+        String[] parts = glob.split("\\*", -1);
+        for (int i = 0; i < parts.length; i++) {
+            if (i > 0) {
+                b.append(".*");
+            }
+            b.append(escape(parts[i]));
+        }
+        return b.toString();
     }
 
     /**

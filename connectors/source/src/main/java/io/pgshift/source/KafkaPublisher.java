@@ -60,15 +60,60 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
     private final AtomicLong published = new AtomicLong();
     private final AtomicReference<Lsn> lastLsn = new AtomicReference<>(Lsn.INVALID);
 
+    /**
+     * How the set of captured tables changes with the source's schema (where schema changes are captured): a table created matching the
+     * selection joins, a renamed table keeps its topic under its new name.
+     */
+    interface Membership {
+        /** A table created on the source joined the migration (the capture added it to the publication): its topic, created; its info. */
+        io.pgshift.core.catalog.TableInfo joined(TableId table);
+
+        /** A captured table was renamed on the source: it keeps its topic. */
+        void renamed(TableId from, TableId to);
+
+        /** Whether the migration's selection picks this name. */
+        boolean selects(TableId table);
+
+        /** After a schema change of a table whose topic has several partitions: its key columns if its changes may be spread by key now, else null. */
+        default List<String> partitionKey(TableId table) {
+            return null;
+        }
+
+        Membership NONE = new Membership() {
+            public io.pgshift.core.catalog.TableInfo joined(TableId table) {
+                throw new IllegalStateException("no table joins without schema change capture");
+            }
+
+            public void renamed(TableId from, TableId to) {
+            }
+
+            public boolean selects(TableId table) {
+                return false;
+            }
+        };
+    }
+
+    private final Membership membership;
+    /** The captured tables by pg_class oid, to know a renamed one (pgshift.ddl's relations). */
+    private final Map<Long, TableId> byOid;
+
     KafkaPublisher(Producer<byte[], byte[]> producer, MigrationNames names, String database, Set<TableId> tables, Set<TableId> completeOldRows,
                    Map<TableId, List<String>> keyPartitioned, Consumer<FencePoint> fenceListener) {
-        this.keyPartitioned = Map.copyOf(keyPartitioned);
+        this(producer, names, database, tables, completeOldRows, keyPartitioned, fenceListener, Map.of(), Membership.NONE);
+    }
+
+    KafkaPublisher(Producer<byte[], byte[]> producer, MigrationNames names, String database, Set<TableId> tables, Set<TableId> completeOldRows,
+                   Map<TableId, List<String>> keyPartitioned, Consumer<FencePoint> fenceListener, Map<Long, TableId> byOid, Membership membership) {
+        // Mutable, and only touched by Debezium's one handler thread: tables join and are renamed as schema changes arrive.
+        this.keyPartitioned = new HashMap<>(keyPartitioned);
         this.producer = producer;
         this.names = names;
         this.database = database;
-        this.tables = Set.copyOf(tables);
-        this.completeOldRows = Set.copyOf(completeOldRows);
+        this.tables = new java.util.HashSet<>(tables);
+        this.completeOldRows = new java.util.HashSet<>(completeOldRows);
         this.fenceListener = fenceListener;
+        this.byOid = new HashMap<>(byOid);
+        this.membership = membership;
     }
 
     @Override
@@ -193,23 +238,145 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
             throw new KafkaPublishException("Schema change " + id + " of source database '" + database + "' (pgshift.ddl) names its tables as '"
                     + r.get("tables") + "', which cannot be read: " + e.getMessage(), e);
         }
-        List<TableId> targets = touched.isEmpty() ? List.copyOf(tables) : touched.stream().filter(tables::contains).toList();
+        String tag = r.get("tag");
+        List<TableId> renamedOut = new ArrayList<>();
+        String notCarried = follow(id, tag, r, renamedOut);
+        if (notCarried == null) {
+            List<TableId> unknown = touched.stream().filter(t -> !tables.contains(t) && membership.selects(t)).toList();
+            if (!unknown.isEmpty() && CREATES_TABLE.contains(tag)) {
+                notCarried = "it created " + unknown + ", which the selection picks, but pgshift cannot stream " + (unknown.size() == 1 ? "it" : "them")
+                        + ": " + ("CREATE TABLE".equals(tag) ? "a table without a primary key (or REPLICA IDENTITY FULL) in the publication would make"
+                        + " the application's UPDATE and DELETE fail" : "the command wrote its rows itself, before pgshift could capture them")
+                        + ". Create and fill it on the target (pg_dump -t, while nothing writes it), then resolve this change";
+            }
+            else if (!unknown.isEmpty() && "DROP TABLE".equals(tag)) {
+                notCarried = "it dropped " + unknown + ", which pgshift does not stream as a table of its own (a partition, whose rows go with its"
+                        + " root's changes); drop it on the target too, then resolve this change";
+            }
+        }
+        // Held where it is not carried: a table renamed out of the selection holds that table; a table created that cannot join holds
+        // only the cutover (the change goes to every table, as a change of no table does).
+        List<TableId> targets = !renamedOut.isEmpty() ? renamedOut : touched.isEmpty() || notCarried != null ? List.copyOf(tables)
+                : touched.stream().filter(tables::contains).toList();
         if (targets.isEmpty()) {
-            LOG.info("Schema change {} of source database '{}' ({}) touches no selected table {}: not carried", id, database, r.get("tag"), touched);
+            LOG.info("Schema change {} of source database '{}' ({}) touches no selected table {}: not carried", id, database, tag, touched);
             return;
         }
         ChangeEvent ddl = ChangeEvent.ddl(targets.get(0), id, r.get("command"), Integer.parseInt(r.get("ordinal")), r.get("tag"),
                 r.get("search_path"), row.position(), row.commitTimeMs());
+        Map<String, Integer> partitionsOf = new java.util.LinkedHashMap<>();
         for (TableId table : targets) {
             String topic = topics.computeIfAbsent(table, t -> names.tableTopic(database, t));
-            int partitions = keyPartitioned.containsKey(table) ? partitionCounts.computeIfAbsent(topic, t -> producer.partitionsFor(t).size()) : 1;
-            ChangeEvent here = new ChangeEvent(table, ChangeOp.DDL, Map.of(), ddl.after(), ddl.position(), ddl.commitTimeMs());
-            for (int p = 0; p < partitions; p++) {
+            // Every partition of the topic, spread by key or not: the change is a barrier across them, so whether the table is spread may
+            // change at it (below).
+            partitionsOf.put(topic, partitionCounts.computeIfAbsent(topic, t -> producer.partitionsFor(t).size()));
+        }
+        Map<String, String> after = new java.util.LinkedHashMap<>(ddl.after());
+        if (notCarried != null) {
+            after.put(ChangeEvent.DDL_NOT_CARRIED, notCarried);
+        }
+        if (!touched.isEmpty() && (notCarried == null || !renamedOut.isEmpty())) {
+            // The barrier: applied once every partition it goes to has reached it (ChangeApplier), so that no partition of these tables
+            // still holds a change from before it.
+            after.put(ChangeEvent.DDL_TABLES, String.join("\u001f", targets.stream().map(TableId::quoted).toList()));
+            after.put(ChangeEvent.DDL_PARTITIONS, Integer.toString(partitionsOf.values().stream().mapToInt(Integer::intValue).sum()));
+        }
+        for (TableId table : targets) {
+            String topic = topics.get(table);
+            ChangeEvent here = new ChangeEvent(table, ChangeOp.DDL, Map.of(), after, ddl.position(), ddl.commitTimeMs());
+            for (int p = 0; p < partitionsOf.get(topic); p++) {
                 sends.add(send(topic, p, null, here, lsn));
             }
         }
         LOG.info("Schema change {} of source database '{}' ({}) goes to the target in order with the changes of {} tables", id, database,
                 r.get("tag"), targets.size());
+        if (!touched.isEmpty()) {
+            for (TableId table : targets) {
+                if (partitionsOf.get(topics.get(table)) > 1) {
+                    // The change may have added a unique index or changed the key: whether the table's changes may be spread by key is read
+                    // again. Changing it here is safe: every partition reaches this change before it is applied, and before any later change.
+                    // Spread only a table that was spread (or is new), and stop at a change that may add a unique index or change the key:
+                    // the catalog read now may be ahead of this change, and spreading a table whose target has another unique index
+                    // could apply two rows' changes out of their order.
+                    boolean wasSpread = keyPartitioned.containsKey(table) || CREATES_TABLE.contains(tag);
+                    List<String> key = !wasSpread || MAY_CHANGE_PARTITIONING.matcher(r.get("command")).find() ? null : membership.partitionKey(table);
+                    List<String> before = key == null ? keyPartitioned.remove(table) : keyPartitioned.put(table, key);
+                    if ((before == null) != (key == null)) {
+                        LOG.info("After schema change {}, the changes of {} are {}", id, table, key == null ? "no longer spread by key (all on partition 0)"
+                                : "spread by key " + key);
+                    }
+                }
+            }
+        }
+    }
+
+    private static final Set<String> CREATES_TABLE = Set.of("CREATE TABLE", "CREATE TABLE AS", "SELECT INTO");
+    /** Words of a statement that may make a table's changes unfit to spread by key (a unique index or constraint, a key or its type). */
+    private static final java.util.regex.Pattern MAY_CHANGE_PARTITIONING = java.util.regex.Pattern.compile(
+            "\\b(UNIQUE|EXCLUDE|PRIMARY\\s+KEY|REPLICA\\s+IDENTITY|TYPE|ATTACH|INHERIT)\\b", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    /**
+     * Follows what a schema change did to the captured tables (pgshift.ddl's relations, by oid, and published): a captured table under a
+     * new name keeps its topic; a table the capture added to the publication joins. Returns why the change cannot be carried (a table
+     * renamed out of the selection, whose changes Debezium stops capturing), or null.
+     */
+    private String follow(long id, String tag, Map<String, String> r, List<TableId> renamedOut) {
+        Map<String, Long> relations = new java.util.LinkedHashMap<>();
+        Set<String> published = new java.util.HashSet<>();
+        try {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            if (r.get("relations") != null) {
+                json.readTree(r.get("relations")).fields().forEachRemaining(e -> relations.put(e.getKey(), e.getValue().asLong()));
+            }
+            if (r.get("published") != null) {
+                json.readTree(r.get("published")).forEach(n -> published.add(n.asText()));
+            }
+        }
+        catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new KafkaPublishException("Schema change " + id + " of source database '" + database + "' (pgshift.ddl) names its relations as '"
+                    + r.get("relations") + "', which cannot be read: " + e.getMessage(), e);
+        }
+        String notCarried = null;
+        for (Map.Entry<String, Long> e : relations.entrySet()) {
+            TableId now = io.pgshift.core.Identifiers.parseQualified(e.getKey());
+            TableId known = byOid.get(e.getValue());
+            if (known != null && !known.equals(now)) {
+                rename(known, now, e.getValue());
+                if (!membership.selects(now)) {
+                    renamedOut.add(now);
+                    notCarried = known + " was renamed to " + now + ", which the selection does not pick: Debezium no longer captures its changes."
+                            + " Rename it back, or copy it to the target during the cutover, then resolve this change";
+                }
+            }
+            else if (known == null && published.contains(e.getKey()) && !tables.contains(now)) {
+                io.pgshift.core.catalog.TableInfo info = membership.joined(now);
+                tables.add(now);
+                byOid.put(e.getValue(), now);
+                topics.put(now, names.tableTopic(database, now));
+                if (info.replicaIdentity() == 'f') {
+                    completeOldRows.add(now);
+                }
+                LOG.info("Table {} created in source database '{}' ({}) joins the migration: its changes go to topic {}", now, database, tag, topics.get(now));
+            }
+        }
+        return notCarried;
+    }
+
+    private void rename(TableId from, TableId to, long oid) {
+        tables.remove(from);
+        tables.add(to);
+        byOid.put(oid, to);
+        String topic = topics.remove(from);
+        topics.put(to, topic != null ? topic : names.tableTopic(database, from));
+        if (completeOldRows.remove(from)) {
+            completeOldRows.add(to);
+        }
+        List<String> hashed = keyPartitioned.remove(from);
+        if (hashed != null) {
+            keyPartitioned.put(to, hashed);
+        }
+        membership.renamed(from, to);
+        LOG.info("Table {} of source database '{}' is now {}: its changes keep going to topic {}", from, database, to, topics.get(to));
     }
 
     private Future<RecordMetadata> send(String topic, int partition, byte[] key, ChangeEvent change, Lsn lsn) {

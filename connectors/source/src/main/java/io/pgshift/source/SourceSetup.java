@@ -76,6 +76,7 @@ public final class SourceSetup {
                     LOG.info("Schema changes in source database '{}' are captured (event triggers pgshift_capture_ddl, pgshift_note_dropped) and"
                             + " carried to the target in order with the data", config.database());
                 }
+                writeCaptureSettings(connection, config.names().publicationName(config.database()), config.selection());
                 ddl = true;
             }
             else {
@@ -86,6 +87,36 @@ public final class SourceSetup {
         }
         ensurePublication(connection, config.names().publicationName(config.database()), tables, ddl);
         return tables;
+    }
+
+    /**
+     * Writes what a table created on the source must match to join the migration ({@code pgshift.capture_settings}, read by the DDL
+     * capture): the publication, and the selection's patterns as LIKE patterns over {@code schema.table}.
+     */
+    static void writeCaptureSettings(Connection connection, String publication, io.pgshift.core.TableSelection selection) throws SQLException {
+        Transactions.readWrite(connection, st -> {
+            st.execute("DELETE FROM pgshift.capture_settings");
+            try (java.sql.PreparedStatement ps = connection.prepareStatement("INSERT INTO pgshift.capture_settings (publication, include, exclude) VALUES (?, ?, ?)")) {
+                ps.setString(1, publication);
+                ps.setArray(2, connection.createArrayOf("text", selection.include().stream().map(SourceSetup::likePattern).toArray()));
+                ps.setArray(3, connection.createArrayOf("text", selection.exclude().stream().map(SourceSetup::likePattern).toArray()));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** A selection pattern ({@code *} for any run of characters) as a LIKE pattern with the default escape character. */
+    static String likePattern(String glob) {
+        StringBuilder b = new StringBuilder();
+        for (char ch : glob.toCharArray()) {
+            switch (ch) {
+                case '*' -> b.append('%');
+                case '%', '_', '\\' -> b.append('\\').append(ch);
+                default -> b.append(ch);
+            }
+        }
+        return b.toString();
     }
 
     /**

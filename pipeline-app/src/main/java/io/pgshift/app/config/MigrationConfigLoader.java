@@ -245,6 +245,15 @@ public final class MigrationConfigLoader {
         switch (key.type()) {
             case STRING:
                 requireScalar(node, actual, "a text value");
+                if (node.isBoolean()) {
+                    // YAML 1.1 reads an unquoted off/on (no/yes) as a boolean: give a key whose choices are words that word back.
+                    try {
+                        key.validator().accept(node.asText());
+                    }
+                    catch (IllegalArgumentException e) {
+                        return node.booleanValue() ? "on" : "off";
+                    }
+                }
                 return substitute(node.asText(), actual);
             case SECRET:
                 requireScalar(node, actual, "a text value");

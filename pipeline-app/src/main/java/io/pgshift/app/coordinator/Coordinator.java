@@ -356,7 +356,8 @@ public final class Coordinator implements AutoCloseable {
             leftFrozen = "FAILED".equals(report.result) && !cutover.decided() ? cutover.frozenDatabases() : List.of();
             boolean stillFrozen = report.sourceFrozen && !"ABORTED".equals(report.result);
             cutoverView = new MigrationStatus.Cutover(command.id(), command.sentBy(), "finished", cutoverView.startedAt(), stillFrozen, report.result);
-            cutoverFailure = "FAILED".equals(report.result) ? "cutover " + command.id() + " failed: " + report.reason : null;
+            cutoverFailure = "FAILED".equals(report.result) && !cutover.refusedBeforeStart() ? "cutover " + command.id() + " failed: " + report.reason
+                    : null;
         }
         if ("COMPLETED".equals(report.result)) {
             completed.complete(report);

@@ -76,6 +76,30 @@ final class Cutover {
         }
     }
 
+    /**
+     * Refuses while a target database holds a schema change (its tables' changes wait at it, or a change of no table that the target
+     * lacks), naming each with its fix: a cutover then would leave the target without it.
+     */
+    private String refuseHeldSchemaChanges() {
+        List<String> held = new java.util.ArrayList<>();
+        for (MigrationConfig.DatabaseMapping db : config.databases()) {
+            pipeline.heldSchemaChanges(db.target()).forEach(h -> held.add(h.describe(db.target())));
+        }
+        if (!held.isEmpty()) {
+            throw new CutoverFailed("the target holds " + held.size() + " schema change(s) of the source; resolve them first: " + String.join("; ", held));
+        }
+        return "no schema change held";
+    }
+
+    private volatile boolean pastRefusal;
+
+    /**
+     * Whether it was refused before it changed anything (a schema change held): the migration then goes on as before, not FAILED.
+     */
+    boolean refusedBeforeStart() {
+        return started && !pastRefusal;
+    }
+
     /** Whether the completion was being recorded (the journal holds the report): then nothing may thaw the source; migrate completes it. */
     boolean decided() {
         return entry.report != null;
@@ -100,6 +124,8 @@ final class Cutover {
         // The online validation gives way at once: its connections and CPU are the cutover's now.
         validation.pause();
         try {
+            step("schema-changes", this::refuseHeldSchemaChanges);
+            pastRefusal = true;
             if (command.freezeSource()) {
                 step("freeze", () -> {
                     List<SourceFreeze.Frozen> done = SourceFreeze.freeze(config.source(), config.databases().stream()
@@ -126,6 +152,7 @@ final class Cutover {
                 CrashPoints.reached("after-catch-up");
                 return "every change up to the fence applied on every partition (pending 0)";
             });
+            step("schema-changes-after-catch-up", this::refuseHeldSchemaChanges);
             step("sequences", () -> {
                 for (MigrationConfig.DatabaseMapping db : config.databases()) {
                     try (Connection s = config.source().connect(db.source(), "pgshift-cutover");

@@ -26,10 +26,27 @@ public record MigrationStatus(String type, String migration, boolean running, Ph
      *
      * @param connect on Kafka Connect: its connectors' states and tasks, and per table-topic partition the end offset, the sink group's
      *                committed offset and lag (as Kafka tools show them) and the target's watermark; null when this process streams
+     * @param schemaChangesHeld the schema changes the target database holds (oldest first; see {@link SchemaChange}): while one is
+     *                listed, the changes of its tables wait and the cutover refuses
      */
     public record Database(String source, String target, String slot, String loadState, long rowsLoaded, long rowsExpected,
                            Long loadDurationMs, long pendingChanges, long pendingWalBytes, long latencyMs, String lastAppliedAt,
-                           String error, List<Table> tables, io.pgshift.app.connect.ConnectStreaming.View connect) {
+                           String error, List<Table> tables, io.pgshift.app.connect.ConnectStreaming.View connect,
+                           List<SchemaChange> schemaChangesHeld) {
+    }
+
+    /**
+     * A schema change of the source that the target holds: not carried by pgshift, refused by the target, or (negative id) change records
+     * with columns the target table lacks.
+     *
+     * @param tables   the tables whose changes wait at it; empty when it holds no table, only the cutover
+     * @param arrived  how many Kafka partitions of those tables have reached it
+     * @param fix      the commands that resolve it
+     */
+    public record SchemaChange(long id, String tag, String statement, List<String> tables, String reason, String heldAt, int arrived, String fix) {
+        static SchemaChange of(io.pgshift.sink.SchemaChangeHolds.Held h) {
+            return new SchemaChange(h.id(), h.tag(), h.statement(), h.tables(), h.reason(), h.heldAt().toString(), h.arrived(), h.fix());
+        }
     }
 
     /**
@@ -39,9 +56,10 @@ public record MigrationStatus(String type, String migration, boolean running, Ph
      * @param rowsExpected the planner's estimate of the source table's rows when the capture started; −1 when the table was never
      *                     analyzed
      * @param validation   what the online validation found last; null before its first pass
+     * @param heldBy       the id of the schema change its changes wait at ({@link Database#schemaChangesHeld}); null when none
      */
     public record Table(String table, String loadState, long rowsLoaded, long rowsExpected, Long loadDurationMs, long inserts, long updates,
-                        long deletes, long truncates, String lastChangeAt, long errors, String lastError, TableValidation validation) {
+                        long deletes, long truncates, String lastChangeAt, long errors, String lastError, TableValidation validation, Long heldBy) {
     }
 
     /**

@@ -33,6 +33,7 @@ final class StatusCollector implements AutoCloseable {
 
     private final MigrationConfig config;
     private final Map<String, Connection> sources = new HashMap<>();
+    private final Map<String, Connection> targets = new HashMap<>();
 
     StatusCollector(MigrationConfig config) {
         this.config = config;
@@ -57,6 +58,9 @@ final class StatusCollector implements AutoCloseable {
                 || lane.applier().finished().isCompletedExceptionally();
         boolean noLoad = lane.capture().loadPlan() == LoadPlan.RESUME || !pipeline.options().load();
         long now = System.currentTimeMillis();
+        List<io.pgshift.sink.SchemaChangeHolds.Held> held = held(lane.mapping().target());
+        Map<String, Long> heldBy = new HashMap<>();
+        held.forEach(h -> h.tables().forEach(t -> heldBy.putIfAbsent(t, h.id())));
         List<MigrationStatus.Table> tables = new ArrayList<>();
         long rows = 0;
         long expected = 0;
@@ -92,7 +96,7 @@ final class StatusCollector implements AutoCloseable {
             expected = expected < 0 || tableExpected < 0 ? -1 : expected + tableExpected;
             tables.add(new MigrationStatus.Table(info.id().toString(), state, ts.snapshotRows(), tableExpected, duration, ts.inserts(), ts.updates(),
                     ts.deletes(), ts.truncates(), instant(ts.lastChangeAtMs()), ts.errors(), ts.lastError(),
-                    validation == null ? null : validation.view(lane, info.id())));
+                    validation == null ? null : validation.view(lane, info.id()), heldBy.get(info.id().quoted())));
         }
         String loadState = noLoad ? "skipped" : loaded ? "completed" : failed ? "failed" : rows > 0 ? "loading" : "queued";
         Long loadDuration = loaded ? lane.loaded().join().toEpochMilli() - lane.startedAt().toEpochMilli()
@@ -101,7 +105,25 @@ final class StatusCollector implements AutoCloseable {
         io.pgshift.app.connect.ConnectStreaming.View connect = pipeline.connect() == null ? null : pipeline.connect().view(lane.mapping().source(), ends);
         failed |= connect != null && connect.failure() != null && pipeline.failure().isPresent();
         return new MigrationStatus.Database(lane.mapping().source(), lane.mapping().target(), slot, loadState, rows, expected, loadDuration, pending,
-                walBytes, lane.stats().lastLatencyMs(), instant(lane.stats().lastAppliedAtMs()), failed ? error : null, tables, connect);
+                walBytes, lane.stats().lastLatencyMs(), instant(lane.stats().lastAppliedAtMs()), failed ? error : null, tables, connect,
+                held.stream().map(MigrationStatus.SchemaChange::of).toList());
+    }
+
+    /** The schema changes the target database holds (read on a kept connection; none when it cannot be read now, logged at debug). */
+    private List<io.pgshift.sink.SchemaChangeHolds.Held> held(String database) {
+        try {
+            Connection c = targets.get(database);
+            if (c == null || c.isClosed()) {
+                c = config.target().connect(database, "pgshift-status");
+                targets.put(database, c);
+            }
+            return io.pgshift.sink.SchemaChangeHolds.list(c, true);
+        }
+        catch (SQLException e) {
+            LOG.debug("Cannot read the held schema changes of target database '{}': {}", database, e.getMessage());
+            closeQuietly(targets.remove(database));
+            return List.of();
+        }
     }
 
     /** Bytes of WAL the slot has not confirmed; −1 when the source cannot be asked (logged at debug, the next round tries again). */
@@ -146,5 +168,7 @@ final class StatusCollector implements AutoCloseable {
     public void close() {
         sources.values().forEach(StatusCollector::closeQuietly);
         sources.clear();
+        targets.values().forEach(StatusCollector::closeQuietly);
+        targets.clear();
     }
 }

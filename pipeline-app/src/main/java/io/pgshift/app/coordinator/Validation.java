@@ -190,7 +190,14 @@ public final class Validation implements AutoCloseable {
                     }
                     catch (SQLException | TimeoutException | RuntimeException e) {
                         closeOnlineComparers(); // their connections may be what failed
-                        if (!closed) {
+                        if (!closed && schemaMoved(e)) {
+                            // A schema change (a column or table renamed or dropped) reached a server during the pass: read the tables again.
+                            LOG.info("Online validation met a schema change during its pass ({}): it reads the tables again", e.getMessage());
+                            states.clear();
+                            schemaChangesSeen.clear();
+                            pause = 1000;
+                        }
+                        else if (!closed) {
                             LOG.warn("Online validation failed, tried again in 30 s: {}", e.getMessage());
                             pause = 30_000;
                         }
@@ -225,13 +232,17 @@ public final class Validation implements AutoCloseable {
             ChangedRows changed = lane.stats().changedRows();
             Map<TableId, TableState> tables = tablesOf(db, changed, lane.stats().schemaChanges());
             long now = System.currentTimeMillis();
-            List<TableState> due = tables.values().stream().filter(state -> state.passSeq < 0
+            // A table held at a schema change is not passed: its target stands still until an operator resolves the change.
+            java.util.Set<String> held = new java.util.HashSet<>();
+            pipeline.heldSchemaChanges(db.target()).forEach(h -> held.addAll(h.tables()));
+            List<TableState> due = tables.values().stream().filter(state -> !held.contains(state.shape.info().id().quoted())).filter(state -> state.passSeq < 0
                     || !state.unequal.isEmpty() && now - state.lastTriedMs > 30_000
                     || changed.keptKeys(state.shape.info().id()) > config.validation().maxChangedRows()
                     || state.shape.keyed() && state.validated() && !changed.since(state.shape.info().id(), state.passSeq).complete()
                     || !state.shape.keyed() && changed.since(state.shape.info().id(), state.passSeq).changed() && now - state.lastTriedMs > 300_000)
                     .toList();
-            List<TableState> sweep = tables.values().stream().filter(state -> !due.contains(state) && state.validated() && state.shape.keyed()
+            List<TableState> sweep = tables.values().stream().filter(state -> !held.contains(state.shape.info().id().quoted()))
+                    .filter(state -> !due.contains(state) && state.validated() && state.shape.keyed()
                     && changed.keptKeys(state.shape.info().id()) > 0 && now - state.lastSweptMs > SWEEP_EVERY_MS).toList();
             if (due.isEmpty() && sweep.isEmpty()) {
                 continue;
@@ -303,7 +314,7 @@ public final class Validation implements AutoCloseable {
             if (paused) {
                 throw new Preempted();
             }
-            pipeline.awaitCaughtUp(Duration.ofMinutes(10));
+            pipeline.awaitCaughtUp(Duration.ofMinutes(10), true);
             List<KeyRange> again = outcomes.values().stream().filter(o -> !o.equal()).map(Outcome::range).toList();
             for (Outcome o : comparer.compare(state.shape, again, () -> paused)) {
                 outcomes.put(o.range().index(), o);
@@ -324,7 +335,7 @@ public final class Validation implements AutoCloseable {
                     && !new java.util.HashSet<>(since.keys()).containsAll(rows.stream().map(RowDifference::key).toList())) {
                 // Rows may differ by changes that were on their way when they were read (on Kafka Connect, for a second or two): once
                 // everything committed until now is applied, those are recorded as changed since the pass began.
-                pipeline.awaitCaughtUp(Duration.ofMinutes(10));
+                pipeline.awaitCaughtUp(Duration.ofMinutes(10), true);
                 since = changed.since(state.shape.info().id(), seq);
             }
             if (rows != null && rows.size() < SETTLE_LIMIT && since.complete()
@@ -389,7 +400,7 @@ public final class Validation implements AutoCloseable {
         }
         if (byKey.differing() > 0) {
             // A row that differs because its change was on its way is recorded once applied: prove everything committed so far applied.
-            pipeline.awaitCaughtUp(Duration.ofMinutes(1));
+            pipeline.awaitCaughtUp(Duration.ofMinutes(1), true);
         }
         ChangedRows.Since again = changed.since(id, seq);
         if (byKey.differing() > 0 && !(again.complete()
@@ -400,6 +411,16 @@ public final class Validation implements AutoCloseable {
         state.passSeq = seq;
         changed.forget(id, seq);
         LOG.debug("Sweep of {}.{}: the {} rows changed since its last moment are equal", state.database, id, byKey.compared());
+    }
+
+    /** Whether a failure is a table or column the pass expected being gone (42P01, 42703): a schema change, not a fault. */
+    private static boolean schemaMoved(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && ("42P01".equals(s.getSQLState()) || "42703".equals(s.getSQLState()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Stops the online passes (the one in progress gives up at its next chunk) until {@link #resume}. */

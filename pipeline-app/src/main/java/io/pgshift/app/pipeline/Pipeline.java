@@ -255,6 +255,10 @@ public final class Pipeline implements AutoCloseable {
                 config.names().applierGroup(db.target()), bootstrap, config.kafka().properties(), config.maxBatchRecords(),
                 config.source(), db.source(), config.applyWorkers());
         KafkaApplierLoop applier = new KafkaApplierLoop(ac, stats, gate);
+        if (connect == null) {
+            // A table created on the source joins: its topic's first record is its CREATE TABLE.
+            capture.onNewTopic(topic -> applier.addTopics(List.of(topic)));
+        }
         appliers.execute(applier);
         Lane lane = new Lane(db, capture, applier, stats, java.time.Instant.now(), new CompletableFuture<>());
         lanes.add(lane);
@@ -461,6 +465,14 @@ public final class Pipeline implements AutoCloseable {
      * @return the fence of every source database, by name
      */
     public Map<String, FencePoint> awaitCaughtUp(Duration timeout) throws InterruptedException, TimeoutException, SQLException {
+        return awaitCaughtUp(timeout, false);
+    }
+
+    /**
+     * As {@link #awaitCaughtUp(Duration)}; with {@code exceptHeld} the partitions of tables held at a schema change are left out (the
+     * online validation, which does not pass those tables), otherwise a held table fails the wait at once, naming the change.
+     */
+    public Map<String, FencePoint> awaitCaughtUp(Duration timeout, boolean exceptHeld) throws InterruptedException, TimeoutException, SQLException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, FencePoint> fences = new java.util.LinkedHashMap<>();
         for (Lane lane : lanes) {
@@ -489,8 +501,9 @@ public final class Pipeline implements AutoCloseable {
                     throw new IllegalStateException("Capture of '" + lane.mapping().source() + "' failed: " + e.getCause().getMessage(), e.getCause());
                 }
             }
-            Map<TopicPartition, Long> ends = endOffsets(lane.capture().allTopics());
+            Map<TopicPartition, Long> ends = new HashMap<>(endOffsets(lane.capture().allTopics()));
             LOG.debug("Fence {} of '{}' at {}: waiting for the applier to reach {}", fence.fenceId(), fence.database(), fence.lsn(), ends);
+            long nextHoldCheck = 0;
             while (true) {
                 failure().ifPresent(f -> {
                     throw new IllegalStateException("The migration stopped: " + f.getMessage(), f);
@@ -501,6 +514,24 @@ public final class Pipeline implements AutoCloseable {
                 if (pending(lane, ends) == 0) {
                     break;
                 }
+                if (System.nanoTime() > nextHoldCheck) {
+                    // A held schema change keeps its tables' changes pending until an operator resolves it: say so now, not at the timeout.
+                    nextHoldCheck = System.nanoTime() + 1_000_000_000L;
+                    List<io.pgshift.sink.SchemaChangeHolds.Held> held = heldSchemaChanges(lane.mapping().target());
+                    if (exceptHeld) {
+                        Map<io.pgshift.core.TableId, String> topics = lane.capture().topics();
+                        java.util.Set<String> heldTopics = new java.util.HashSet<>();
+                        held.forEach(h -> h.tables().forEach(t -> heldTopics.add(topics.get(io.pgshift.core.Identifiers.parseQualified(t)))));
+                        ends.keySet().removeIf(tp -> heldTopics.contains(tp.topic()));
+                        if (pending(lane, ends) == 0) {
+                            break;
+                        }
+                    }
+                    else if (held.stream().anyMatch(h -> !h.tables().isEmpty())) {
+                        throw new IllegalStateException("Cannot catch up: " + held.stream().filter(h -> !h.tables().isEmpty())
+                                .map(h -> h.describe(lane.mapping().target())).collect(java.util.stream.Collectors.joining("; ")));
+                    }
+                }
                 if (System.nanoTime() > deadline) {
                     throw new TimeoutException("The target database '" + lane.mapping().target() + "' did not catch up within " + timeout
                             + ": " + pending(lane, ends) + " records still to apply");
@@ -510,6 +541,20 @@ public final class Pipeline implements AutoCloseable {
             fences.put(lane.mapping().source(), fence);
         }
         return fences;
+    }
+
+    /**
+     * The schema changes a target database holds (unresolved; see {@link io.pgshift.sink.SchemaChangeHolds}), read on a new connection.
+     *
+     * @throws IllegalStateException when the target cannot be read
+     */
+    public List<io.pgshift.sink.SchemaChangeHolds.Held> heldSchemaChanges(String targetDatabase) {
+        try (java.sql.Connection c = config.target().connect(targetDatabase, "pgshift-cutover")) {
+            return io.pgshift.sink.SchemaChangeHolds.list(c, true);
+        }
+        catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the held schema changes of target database '" + targetDatabase + "': " + e.getMessage(), e);
+        }
     }
 
     /**

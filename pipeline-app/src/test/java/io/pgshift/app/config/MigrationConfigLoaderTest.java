@@ -30,6 +30,16 @@ class MigrationConfigLoaderTest {
     }
 
     @Test
+    void anUnquotedOffIsTheWordOffWhereAKeyTakesWords() {
+        // YAML 1.1 reads unquoted off/no as false: capture.ddl takes the words auto and off.
+        assertThat(parse(VALID + "capture: { ddl: off }\n").captureDdl()).isFalse();
+        assertThat(parse(VALID + "capture: { ddl: \"off\" }\n").captureDdl()).isFalse();
+        assertThat(parse(VALID).captureDdl()).isTrue();
+        assertThatThrownBy(() -> parse(VALID + "capture: { ddl: yes }\n")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'capture.ddl'").hasMessageContaining("auto or off");
+    }
+
+    @Test
     void readsTheIssueExampleWithDefaultsAndEnvironment() {
         MigrationConfig c = parse(VALID);
         assertThat(c.name()).isEqualTo("shop");

@@ -47,6 +47,16 @@ public record ChangeEvent(TableId table, ChangeOp op, Map<String, String> key, M
     public static final String DDL_TAG = "tag";
     /** The session's search_path when the command ran. */
     public static final String DDL_SEARCH_PATH = "search_path";
+    /** The selected tables the change touches, as quoted names joined by U+001F; empty for a change of no table (a type, a domain). */
+    public static final String DDL_TABLES = "tables";
+    /**
+     * How many Kafka partitions the change was published to when it touches tables (every partition of each of them): it is applied once
+     * all of them reached it, a barrier across the partitions of a key-partitioned table and across the tables. Absent: applied by the
+     * first partition that reaches it (a change of no table only adds or drops objects no earlier change depends on).
+     */
+    public static final String DDL_PARTITIONS = "partitions";
+    /** Why the capture cannot carry the change (a table created that cannot join, a table renamed out of the selection); absent when it can. */
+    public static final String DDL_NOT_CARRIED = "not_carried";
 
     /** A schema change of the source, to apply to {@code table}'s target at this place in its stream ({@link ChangeOp#DDL}). */
     public static ChangeEvent ddl(TableId table, long id, String command, int ordinal, String tag, String searchPath, SourcePosition position,

@@ -73,6 +73,7 @@ public final class PgApplierSinkTask extends SinkTask {
 
     @Override
     public void put(Collection<SinkRecord> records) {
+        releaseWaits();
         if (records.isEmpty()) {
             return;
         }
@@ -83,13 +84,45 @@ public final class PgApplierSinkTask extends SinkTask {
             refs.add(new SourceRecordRef(new PartitionRef(r.topic(), r.kafkaPartition()), r.kafkaOffset(), parse(r)));
             next.put(tp, r.kafkaOffset() + 1);
         }
+        Map<PartitionRef, io.pgshift.sink.ChangeApplier.DdlWait> waits;
         try {
-            applier.apply(refs);
+            waits = applier.apply(refs);
         }
         catch (ApplyException e) {
             throw new ConnectException(e.getMessage(), e);
         }
+        waits.values().forEach(w -> next.put(new TopicPartition(w.partition().topic(), w.partition().partition()), w.offset()));
         committed.putAll(next);
+        for (io.pgshift.sink.ChangeApplier.DdlWait w : waits.values()) {
+            // The partition waits at this record (a held schema change, or a change whose columns the target lacks): read it again later.
+            TopicPartition tp = new TopicPartition(w.partition().topic(), w.partition().partition());
+            context.offset(tp, w.offset());
+            context.pause(tp);
+            this.waits.put(tp, w);
+        }
+    }
+
+    private final Map<TopicPartition, io.pgshift.sink.ChangeApplier.DdlWait> waits = new HashMap<>();
+    private long lastWaitCheckNanos;
+
+    /** At most every quarter second while partitions wait: resumes those whose schema change is resolved (they read the record again). */
+    private void releaseWaits() {
+        if (waits.isEmpty() || System.nanoTime() - lastWaitCheckNanos < 250_000_000L) {
+            return;
+        }
+        lastWaitCheckNanos = System.nanoTime();
+        java.util.Set<Long> released = applier.released(waits.values());
+        List<TopicPartition> resume = new ArrayList<>();
+        waits.forEach((tp, w) -> {
+            if (released.contains(w.id())) {
+                context.offset(tp, w.offset());
+                resume.add(tp);
+            }
+        });
+        resume.forEach(waits::remove);
+        if (!resume.isEmpty()) {
+            context.resume(resume.toArray(TopicPartition[]::new));
+        }
     }
 
     private ChangeEvent parse(SinkRecord r) {
@@ -118,6 +151,7 @@ public final class PgApplierSinkTask extends SinkTask {
     @Override
     public void close(Collection<TopicPartition> partitions) {
         partitions.forEach(committed::remove);
+        partitions.forEach(waits::remove);
     }
 
     @Override

@@ -23,6 +23,18 @@ CREATE TABLE IF NOT EXISTS pgshift.ddl (
     xid         bigint      NOT NULL DEFAULT txid_current(),
     created_at  timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+--   relations    a JSON object of the tables in "tables" that still exist, quoted name to pg_class oid: a renamed table is known by its oid
+--   published    a JSON array of the tables the command created that the capture added to the publication (a new table matching the
+--                selection joins the migration: every row written to it from its creation on is in the stream)
+ALTER TABLE pgshift.ddl ADD COLUMN IF NOT EXISTS relations text NOT NULL DEFAULT '{}';
+ALTER TABLE pgshift.ddl ADD COLUMN IF NOT EXISTS published text NOT NULL DEFAULT '[]';
+-- What a new table must match to join (SourceSetup writes it): the publication, and the selection's include and exclude patterns as
+-- LIKE patterns over schema.table (pgshift's '*' is '%', and '%', '_', '\' are escaped).
+CREATE TABLE IF NOT EXISTS pgshift.capture_settings (
+    publication text   NOT NULL,
+    include     text[] NOT NULL,
+    exclude     text[] NOT NULL
+);
 
 -- Never harm the source: both functions run with their owner's rights (a superuser's: the application's role needs no grant on
 -- pgshift.ddl); before anything else they set a search_path of pg_catalog only for their own statements (their first statement is
@@ -71,6 +83,11 @@ DECLARE
     query   text;
     key     text;
     n       int;
+    rels    jsonb := '{}';
+    toid    oid;
+    joined  text[] := '{}';
+    settings record;
+    nt      record;
 BEGIN
     PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
     IF tg_tag LIKE '%PUBLICATION%' OR tg_tag LIKE '%SUBSCRIPTION%' THEN
@@ -101,15 +118,41 @@ BEGIN
             WHEN r.classid = 'pg_attrdef'::regclass THEN (SELECT adrelid FROM pg_attrdef WHERE oid = r.objid)
             ELSE NULL END;
         IF rel IS NOT NULL AND rel <> 0 THEN
+            -- The table the object belongs to (an index's table); a partition stands for its root, whose changes carry its rows.
             tbl := NULL;
-            SELECT format('%I.%I', tn.nspname, t.relname) INTO tbl
+            SELECT format('%I.%I', tn.nspname, t.relname), t.oid INTO tbl, toid
               FROM pg_class c
               LEFT JOIN pg_index i ON i.indexrelid = c.oid
-              JOIN pg_class t ON t.oid = coalesce(i.indrelid, c.oid)
+              JOIN pg_class p ON p.oid = coalesce(i.indrelid, c.oid)
+              JOIN pg_class t ON t.oid = CASE WHEN p.relispartition THEN pg_partition_root(p.oid) ELSE p.oid END
               JOIN pg_namespace tn ON tn.oid = t.relnamespace
              WHERE c.oid = rel AND t.relkind IN ('r', 'p');
             IF tbl IS NOT NULL AND NOT tbl = ANY (tables) THEN
                 tables := tables || tbl;
+                rels := rels || jsonb_build_object(tbl, toid);
+            END IF;
+            -- A table this command created (CREATE TABLE, CREATE TABLE AS, SELECT INTO), not a partition (it joins through its root).
+            IF r.classid = 'pg_class'::regclass AND r.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO') THEN
+                SELECT cl.oid, cl.relkind, cl.relpersistence, cl.relispartition, cl.relreplident, ns.nspname, cl.relname,
+                       EXISTS (SELECT 1 FROM pg_index x WHERE x.indrelid = cl.oid AND (x.indisprimary OR x.indisreplident)) AS keyed
+                  INTO nt FROM pg_class cl JOIN pg_namespace ns ON ns.oid = cl.relnamespace WHERE cl.oid = r.objid;
+                IF nt.relispartition THEN
+                    NULL;
+                ELSIF nt.relkind IN ('r', 'p') AND nt.relpersistence = 'p' THEN
+                    SELECT * INTO settings FROM pgshift.capture_settings LIMIT 1;
+                    -- Only a table with a key (or REPLICA IDENTITY FULL) joins: in a publication that publishes updates and deletes, a
+                    -- table without a replica identity would make the application's UPDATE and DELETE fail.
+                    IF settings IS NOT NULL AND (nt.keyed OR nt.relreplident = 'f')
+                       AND EXISTS (SELECT 1 FROM unnest(settings.include) p WHERE nt.nspname || '.' || nt.relname LIKE p)
+                       AND NOT EXISTS (SELECT 1 FROM unnest(settings.exclude) p WHERE nt.nspname || '.' || nt.relname LIKE p) THEN
+                        BEGIN
+                            EXECUTE format('ALTER PUBLICATION %I ADD TABLE %I.%I', settings.publication, nt.nspname, nt.relname);
+                            joined := joined || format('%I.%I', nt.nspname, nt.relname);
+                        EXCEPTION WHEN OTHERS THEN
+                            RAISE WARNING 'pgshift could not add the new table %.% to its publication: %', nt.nspname, nt.relname, SQLERRM;
+                        END;
+                    END IF;
+                END IF;
             END IF;
         END IF;
     END LOOP;
@@ -127,7 +170,8 @@ BEGIN
         n := current_setting('pgshift.ddl_ordinal')::int + 1;
     END IF;
     PERFORM set_config('pgshift.ddl_ordinal', n::text, true);
-    INSERT INTO pgshift.ddl (command, ordinal, tag, search_path, tables, objects) VALUES (query, n, tg_tag, caller, to_json(tables)::text, to_json(objects)::text);
+    INSERT INTO pgshift.ddl (command, ordinal, tag, search_path, tables, objects, relations, published)
+    VALUES (query, n, tg_tag, caller, to_json(tables)::text, to_json(objects)::text, rels::text, to_json(joined)::text);
     PERFORM set_config('search_path', caller, true);
 EXCEPTION WHEN OTHERS THEN
     RAISE WARNING 'pgshift could not record this schema change: %', SQLERRM;

@@ -105,6 +105,14 @@ class SchemaChangeHoldIT {
                     .until(() -> targetMax(servers, db, "events") > eventsHeldAt + 20);
             await("nothing held").atMost(Duration.ofSeconds(30)).until(() -> coordinator.status().databases().get(0).schemaChangesHeld().isEmpty());
 
+            // A table created without a key cannot join (in the publication its UPDATE and DELETE would fail): it holds the cutover.
+            source(servers, db, "CREATE TABLE scratch (v text)", "INSERT INTO scratch VALUES ('a'), ('b')", "UPDATE scratch SET v = v || '!'");
+            MigrationStatus.SchemaChange scratch = awaitHeld(coordinator, "CREATE TABLE");
+            assertThat(scratch.tables()).isEmpty();
+            assertThat(scratch.reason()).contains("scratch", "without a primary key");
+            target(servers, db, "CREATE TABLE scratch (v text)", "INSERT INTO scratch VALUES ('a!'), ('b!')");
+            assertThat(TestMigrations.cli("ddl", "apply", "-c", file.toString(), Long.toString(scratch.id())).exitCode()).isZero();
+
             writer.stop();
             await("caught up").atMost(Duration.ofMinutes(2)).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER
                     && coordinator.status().pendingChanges() == 0);

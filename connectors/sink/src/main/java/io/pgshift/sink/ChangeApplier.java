@@ -247,10 +247,16 @@ public final class ChangeApplier implements AutoCloseable {
                 applySegment(segment);
                 segment = new ArrayList<>();
                 DdlWait w = applyDdlRecord(r);
-                // The target tables' shapes may have changed, and with them the parameter types of the statements PgJDBC prepared on the
-                // server (a column widened to bigint would still take an int4 parameter): both are dropped.
-                catalog.clear();
-                closeConnection();
+                if (w == null && refreshedAfter.add(Long.parseLong(e.after().get(ChangeEvent.DDL_ID)))) {
+                    // The target tables' shapes may have changed, and with them the parameter types of the statements PgJDBC prepared on
+                    // the server (a column widened to bigint would still take an int4 parameter): both are dropped, once per change (a
+                    // change of no table reaches this applier on every table's partitions).
+                    catalog.clear();
+                    closeConnection();
+                    if (refreshedAfter.size() > 10_000) {
+                        refreshedAfter.remove(refreshedAfter.iterator().next());
+                    }
+                }
                 if (w != null) {
                     waits.put(r.partition(), w);
                 }
@@ -266,6 +272,9 @@ public final class ChangeApplier implements AutoCloseable {
         applySegment(segment);
         return waits;
     }
+
+    /** The schema changes after which this applier read the target's shapes again (reconnected), oldest first. */
+    private final java.util.LinkedHashSet<Long> refreshedAfter = new java.util.LinkedHashSet<>();
 
     private boolean isReplay(SourceRecordRef r) {
         SourcePosition previous = lastPositions.get(r.partition());
@@ -309,6 +318,7 @@ public final class ChangeApplier implements AutoCloseable {
             // statements prepared on the server are read again.
             catalog.clear();
             closeConnection();
+            refreshedAfter.addAll(ids);
         }
         return ids;
     }

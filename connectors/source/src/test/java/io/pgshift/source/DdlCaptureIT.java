@@ -108,6 +108,78 @@ class DdlCaptureIT {
         }
     }
 
+    /**
+     * A table the application creates joins pgshift's publication in the creating transaction when the selection picks it and it has a
+     * key (a table without one would make the application's UPDATE and DELETE fail in a publication that publishes them); a partition
+     * goes with its root; a renamed table is recorded under its new name with the same oid.
+     */
+    @Test
+    void aNewTableInTheSelectionJoinsThePublicationAndARenamedOneKeepsItsOid() throws Exception {
+        TestServers servers = TestServers.get();
+        String db = servers.newDatabasePair("ddljoin");
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE t (id int PRIMARY KEY)");
+            st.execute("CREATE SCHEMA app");
+            st.execute("DO $$ BEGIN CREATE ROLE ddl_joiner LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+            st.execute("GRANT ALL ON SCHEMA public, app TO ddl_joiner");
+            st.execute("CREATE PUBLICATION join_pub FOR TABLE t");
+            SourceSetup.installDdlCapture(c);
+            SourceSetup.writeCaptureSettings(c, "join_pub", new io.pgshift.core.TableSelection(List.of("public.*"), List.of("public.skip_*")));
+        }
+        long joinsOid;
+        try (Connection app = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + servers.source().port() + "/" + db, "ddl_joiner", "");
+             Statement st = app.createStatement()) {
+            app.setAutoCommit(false);
+            st.execute("CREATE TABLE joins (id int PRIMARY KEY, v text)");
+            st.execute("INSERT INTO joins VALUES (1, 'in the creating transaction')");
+            app.commit();
+            app.setAutoCommit(true);
+            st.execute("CREATE TABLE skip_me (id int PRIMARY KEY)");
+            st.execute("CREATE TABLE skipxme (id int PRIMARY KEY)"); // '_' is a literal in the pattern
+            st.execute("CREATE TABLE keyless (v text)");
+            st.execute("UPDATE keyless SET v = 'x'"); // not published: the application's UPDATE works
+            st.execute("CREATE TABLE app.elsewhere (id int PRIMARY KEY)");
+            st.execute("CREATE TABLE parted (id int PRIMARY KEY) PARTITION BY RANGE (id)");
+            st.execute("CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (1) TO (10)");
+            try (ResultSet rs = st.executeQuery("SELECT 'public.joins'::regclass::oid")) {
+                rs.next();
+                joinsOid = rs.getLong(1);
+            }
+            st.execute("ALTER TABLE joins RENAME TO joined");
+            st.execute("UPDATE joined SET v = 'renamed'");
+        }
+        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
+            List<String> published = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = 'join_pub' ORDER BY 1")) {
+                while (rs.next()) {
+                    published.add(rs.getString(1));
+                }
+            }
+            // pg_publication_tables lists a partitioned table's leaves.
+            assertThat(published).containsExactly("public.joined", "public.parted_1", "public.skipxme", "public.t");
+            List<String> log = new ArrayList<>();
+            List<String> oids = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SELECT tag, ARRAY(SELECT json_array_elements_text(tables::json)),"
+                    + " ARRAY(SELECT json_array_elements_text(published::json)), relations::jsonb::text FROM pgshift.ddl ORDER BY id")) {
+                while (rs.next()) {
+                    log.add(rs.getString(1) + " " + list(rs.getArray(2)) + " published " + list(rs.getArray(3)));
+                    oids.add(rs.getString(4));
+                }
+            }
+            assertThat(log).containsExactly(
+                    "CREATE TABLE [public.joins] published [public.joins]",
+                    "CREATE TABLE [public.skip_me] published []",
+                    "CREATE TABLE [public.skipxme] published [public.skipxme]",
+                    "CREATE TABLE [public.keyless] published []",
+                    "CREATE TABLE [app.elsewhere] published []",
+                    "CREATE TABLE [public.parted] published [public.parted]",
+                    "CREATE TABLE [public.parted] published []",
+                    "ALTER TABLE [public.joined] published []");
+            assertThat(oids.get(0)).isEqualTo("{\"public.joins\": " + joinsOid + "}");
+            assertThat(oids.get(7)).as("the renamed table keeps its oid").isEqualTo("{\"public.joined\": " + joinsOid + "}");
+        }
+    }
+
     private static List<Row> rows(TestServers servers, String db) throws SQLException {
         List<Row> rows = new ArrayList<>();
         try (Connection c = servers.source().connect(db); Statement st = c.createStatement();

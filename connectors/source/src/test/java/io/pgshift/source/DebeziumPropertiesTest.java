@@ -33,6 +33,38 @@ class DebeziumPropertiesTest {
         assertThat(filter.test("public.other")).isFalse();
     }
 
+    /**
+     * With schema changes captured, Debezium also captures what the selection picks (a table created or renamed into it, which the
+     * capture adds to the publication): include patterns with {@code *}, exclude patterns, never pgshift's schema.
+     */
+    @Test
+    void theSelectionAsDebeziumPatternsPicksWhatTheSelectionPicks() {
+        io.pgshift.core.TableSelection selection = new io.pgshift.core.TableSelection(List.of("public.*", "sales.order_*", "a,b.*"),
+                List.of("public.audit_*", "public.tmp"));
+        Predicate<String> filter = Predicates.includes(DebeziumProperties.includeList(List.of()) + "," + DebeziumProperties.selectionList(selection),
+                Function.identity());
+        for (String name : List.of("public.new_table", "public.Mixed Case", "public.a,b", "public.tmp2", "sales.order_lines", "a,b.x",
+                "public.audit", "public.x.y")) {
+            TableId t = new TableId(name.substring(0, name.indexOf('.')), name.substring(name.indexOf('.') + 1));
+            assertThat(filter.test(name)).as(name).isEqualTo(selection.matches(t));
+        }
+        assertThat(filter.test("public.audit_log")).isFalse();
+        assertThat(filter.test("public.tmp")).isFalse();
+        assertThat(filter.test("sales.orders")).isFalse();
+        assertThat(filter.test("sales.order_x")).isTrue();
+        assertThat(filter.test("pgshift.capture_settings")).isFalse();
+        assertThat(filter.test("pgshift.ddl")).as("pgshift's own capture table").isTrue();
+        assertThat(filter.test("Public.new_table")).as("case matters").isFalse();
+    }
+
+    /** The selection's patterns as LIKE patterns for the DDL capture: '*' is '%', and '%', '_' and '\\' are literal. */
+    @Test
+    void selectionPatternsAsLikePatterns() {
+        assertThat(SourceSetup.likePattern("public.*")).isEqualTo("public.%");
+        assertThat(SourceSetup.likePattern("public.audit_*")).isEqualTo("public.audit\\_%");
+        assertThat(SourceSetup.likePattern("s%.t\\x")).isEqualTo("s\\%.t\\\\x");
+    }
+
     /** Debezium trims every entry of its lists: a name that ends (or starts) with white space must still be captured, and only it. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"t ", " lead", "x  y", "tab\tname", "nbsp\u00a0", "line\nbreak", "€ ", "  "})

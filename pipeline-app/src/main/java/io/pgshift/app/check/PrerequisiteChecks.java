@@ -297,13 +297,16 @@ public final class PrerequisiteChecks {
     private void ddlCapture(Connection c, String scope) throws SQLException {
         if (io.pgshift.source.SourceSetup.canInstallDdlCapture(c)) {
             add(CheckResult.pass("source.ddl_capture", scope, "role '" + config.source().user() + "' may install pgshift's DDL capture (event"
-                    + " triggers need a superuser)"));
+                    + " triggers need a superuser): schema changes are carried in order with the data, a table created in the selection joins,"
+                    + " and a change pgshift does not carry holds only the tables it touches until 'pgshift ddl apply|skip'"));
         }
         else {
             add(CheckResult.warn("source.ddl_capture", scope, "role '" + config.source().user() + "' is not a superuser: event triggers, which"
-                    + " capture schema changes, cannot be installed", "run a schema change made on the source during the migration on the"
-                    + " target too, before the changes that need it arrive (a change needing it stops the applier, naming the column or value);"
-                    + " or migrate as a superuser"));
+                    + " capture schema changes, cannot be installed. Then a schema change is seen only when a change record of a table carries a"
+                    + " column its target table lacks (Debezium's relation change): that table is held, the others go on; a new table does not"
+                    + " join, and a change the records do not show (an index, a constraint, a type) is not seen at all",
+                    "run each schema change made on the source during the migration on the target too, and 'pgshift ddl apply <id>' what is held"
+                    + " ('pgshift ddl list'); or migrate as a superuser"));
         }
     }
 

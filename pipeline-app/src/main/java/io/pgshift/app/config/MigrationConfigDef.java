@@ -104,9 +104,11 @@ public final class MigrationConfigDef {
                 + " source, which keeps the slot advancing on an idle database; 0 turns it off.", "10000", range(0, 3_600_000)));
         add(ConfigKey.optional("capture.ddl", STRING, "auto", "Schema changes on the source during the migration: 'auto' installs pgshift's"
                 + " DDL capture (event triggers writing each command to pgshift.ddl, which travels in the publication) where the source role"
-                + " is a superuser, and applies the changes pgshift carries (ALTER TABLE, CREATE/DROP INDEX, ALTER TYPE ... ADD VALUE, types"
-                + " and domains, DROP TABLE, COMMENT) to the target at their place in the stream; 'off' installs nothing. Not with"
-                + " connect.url. 'pgshift cleanup' removes the capture.", "auto", oneOf("a choice", "auto", "off")));
+                + " is a superuser, and applies the changes pgshift carries (ALTER TABLE, CREATE TABLE, CREATE/DROP INDEX, ALTER TYPE ... ADD"
+                + " VALUE, types and domains, DROP TABLE, COMMENT) to the target at their place in the stream; a table created in the selection"
+                + " joins the migration, and a change pgshift does not carry holds only its tables until 'pgshift ddl apply|skip'. 'off'"
+                + " installs nothing (a change record with a column the target lacks then holds its table). Not with connect.url."
+                + " 'pgshift cleanup' removes the capture.", "auto", oneOf("a choice", "auto", "off")));
         add(ConfigKey.section("load", OBJECT, "The initial load of the tables' rows."));
         add(ConfigKey.optional("load.method", STRING, "copy", "'copy': pgshift's bulk snapshot. It creates the replication slot with an exported"
                 + " snapshot, parallel readers COPY the tables out of it in chunks, the chunks travel as COPY data on the topic"

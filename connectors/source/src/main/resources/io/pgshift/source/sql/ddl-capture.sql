@@ -129,7 +129,7 @@ BEGIN
              WHERE c.oid = rel AND t.relkind IN ('r', 'p');
             IF tbl IS NOT NULL AND NOT tbl = ANY (tables) THEN
                 tables := tables || tbl;
-                rels := rels || jsonb_build_object(tbl, toid);
+                rels := rels || jsonb_build_object(tbl, toid::bigint);
             END IF;
             -- A table this command created (CREATE TABLE, CREATE TABLE AS, SELECT INTO), not a partition (it joins through its root).
             IF r.classid = 'pg_class'::regclass AND r.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO') THEN

@@ -240,11 +240,12 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
         }
         String tag = r.get("tag");
         List<TableId> renamedOut = new ArrayList<>();
-        String notCarried = follow(id, tag, r, renamedOut);
+        List<TableId> notJoined = new ArrayList<>();
+        String notCarried = follow(id, tag, r, renamedOut, notJoined);
         if (notCarried == null) {
             List<TableId> unknown = touched.stream().filter(t -> !tables.contains(t) && membership.selects(t)).toList();
-            if (!unknown.isEmpty() && CREATES_TABLE.contains(tag)) {
-                notCarried = "it created " + unknown + ", which the selection picks, but pgshift cannot stream " + (unknown.size() == 1 ? "it" : "them")
+            if (!notJoined.isEmpty()) {
+                notCarried = "it created " + notJoined + ", which the selection picks, but pgshift cannot stream " + (notJoined.size() == 1 ? "it" : "them")
                         + ": " + ("CREATE TABLE".equals(tag) ? "a table without a primary key (or REPLICA IDENTITY FULL) in the publication would make"
                         + " the application's UPDATE and DELETE fail" : "the command wrote its rows itself, before pgshift could capture them")
                         + ". Create and fill it on the target (pg_dump -t, while nothing writes it), then resolve this change";
@@ -320,7 +321,7 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
      * new name keeps its topic; a table the capture added to the publication joins. Returns why the change cannot be carried (a table
      * renamed out of the selection, whose changes Debezium stops capturing), or null.
      */
-    private String follow(long id, String tag, Map<String, String> r, List<TableId> renamedOut) {
+    private String follow(long id, String tag, Map<String, String> r, List<TableId> renamedOut, List<TableId> notJoined) {
         Map<String, Long> relations = new java.util.LinkedHashMap<>();
         Set<String> published = new java.util.HashSet<>();
         try {
@@ -348,7 +349,15 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
                             + " Rename it back, or copy it to the target during the cutover, then resolve this change";
                 }
             }
-            else if (known == null && published.contains(e.getKey()) && !tables.contains(now)) {
+            else if (known == null && CREATES_TABLE.contains(tag) && !published.contains(e.getKey()) && membership.selects(now)) {
+                notJoined.add(now); // created without a key, or by CREATE TABLE AS: not in the publication
+            }
+            else if (known == null && tables.contains(now)) {
+                // A table dropped and created again under a captured name (its old oid is gone): the new one is known by its oid from now on.
+                byOid.values().removeIf(now::equals);
+                byOid.put(e.getValue(), now);
+            }
+            else if (known == null && published.contains(e.getKey())) {
                 io.pgshift.core.catalog.TableInfo info = membership.joined(now);
                 tables.add(now);
                 byOid.put(e.getValue(), now);

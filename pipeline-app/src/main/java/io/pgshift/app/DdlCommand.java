@@ -84,16 +84,17 @@ final class DdlCommand implements Callable<Integer> {
         }
     }
 
-    /** The three resolutions share their work. */
+    /** The three resolutions share their work; each subcommand names its resolution. */
     abstract static class Resolve implements Callable<Integer> {
         @ParentCommand
         DdlCommand parent;
         @Parameters(index = "0", paramLabel = "ID", description = "The held schema change's id (as 'pgshift ddl list' or the status shows it).")
         long id;
+        private final SchemaChangeHolds.Resolution resolution;
 
-        abstract SchemaChangeHolds.Resolution resolution();
-
-        abstract String done();
+        Resolve(SchemaChangeHolds.Resolution resolution) {
+            this.resolution = resolution;
+        }
 
         @Override
         public Integer call() throws Exception {
@@ -121,8 +122,8 @@ final class DdlCommand implements Callable<Integer> {
             String by = System.getProperty("user.name", "unknown") + "@" + java.net.InetAddress.getLocalHost().getHostName();
             try (Connection c = cfg.target().connect(db.target(), "pgshift-ddl")) {
                 c.setAutoCommit(false);
-                SchemaChangeHolds.Held h = SchemaChangeHolds.resolve(c, db.target(), id, resolution(), by);
-                out.printf("Schema change %d (%s) in target database '%s': %s%n", id, h.tag(), db.target(), done());
+                SchemaChangeHolds.Held h = SchemaChangeHolds.resolve(c, db.target(), id, resolution, by);
+                out.printf("Schema change %d (%s) in target database '%s': %s%n", id, h.tag(), db.target(), resolution.outcome());
             }
             catch (IllegalArgumentException e) {
                 parent.spec.commandLine().getErr().println(e.getMessage());
@@ -136,36 +137,24 @@ final class DdlCommand implements Callable<Integer> {
     @Command(name = "apply", mixinStandardHelpOptions = true,
             description = "Say that you made the target match (ran the change there yourself): the held tables go on past it.")
     static final class Apply extends Resolve {
-        SchemaChangeHolds.Resolution resolution() {
-            return SchemaChangeHolds.Resolution.APPLY;
-        }
-
-        String done() {
-            return "marked applied; the tables it held go on within a second.";
+        Apply() {
+            super(SchemaChangeHolds.Resolution.APPLY);
         }
     }
 
     @Command(name = "skip", mixinStandardHelpOptions = true,
             description = "Go on without the change: the target does not get it (changes that depend on it may fail there, and validation may differ).")
     static final class Skip extends Resolve {
-        SchemaChangeHolds.Resolution resolution() {
-            return SchemaChangeHolds.Resolution.SKIP;
-        }
-
-        String done() {
-            return "skipped; the tables it held go on within a second, without it.";
+        Skip() {
+            super(SchemaChangeHolds.Resolution.SKIP);
         }
     }
 
     @Command(name = "retry", mixinStandardHelpOptions = true,
             description = "Let the applier try the change again (after you fixed what made the target refuse it).")
     static final class Retry extends Resolve {
-        SchemaChangeHolds.Resolution resolution() {
-            return SchemaChangeHolds.Resolution.RETRY;
-        }
-
-        String done() {
-            return "hold lifted; the applier tries it again (and holds it again if it fails).";
+        Retry() {
+            super(SchemaChangeHolds.Resolution.RETRY);
         }
     }
 }

@@ -36,7 +36,7 @@ class CutoverIT {
     void frozenSourceUnderWritesCompletesAndTheTargetTakesNewRowsThroughEverySequence() throws Exception {
         TestServers servers = TestServers.get();
         String db = servers.newDatabasePair("cutover");
-        source(servers, db, SqlResource.load("/io/pgshift/app/cutover/shop.sql"));
+        TestMigrations.execute(servers.source(), db, SqlResource.load("/io/pgshift/app/cutover/shop.sql"));
         Path folder = servers.newFolder("cutover");
         String name = "cut_" + db.replaceAll("[^a-z0-9]", "");
         Path file = TestMigrations.configFile(folder, TestMigrations.yaml(servers, name, db, folder.resolve("work")));
@@ -92,7 +92,7 @@ class CutoverIT {
         // The same migration never streams into that target again; unfreeze and cleanup restore the source.
         assertThatThrownBy(() -> Coordinator.start(config, PipelineOptions.all())).hasMessageContaining("completed its cutover");
         assertThat(TestMigrations.cli("unfreeze", "-c", file.toString()).exitCode()).isZero();
-        source(servers, db, "INSERT INTO customers (name) VALUES ('after the unfreeze')");
+        TestMigrations.execute(servers.source(), db, "INSERT INTO customers (name) VALUES ('after the unfreeze')");
         TestMigrations.CliRun cleanup = TestMigrations.cli("cleanup", "-c", file.toString());
         assertThat(cleanup.exitCode()).as(cleanup.err()).isZero();
         assertThat(cleanup.out()).contains("dropped replication slot");
@@ -117,7 +117,7 @@ class CutoverIT {
         String db = m.db();
         MigrationConfig config = m.config();
         try (Coordinator coordinator = startReady(config)) {
-            target(servers, db, "UPDATE ledger SET amount = amount + 0.01 WHERE id = 1234", "DELETE FROM ledger WHERE id = 15000",
+            TestMigrations.execute(servers.target(), db, "UPDATE ledger SET amount = amount + 0.01 WHERE id = 1234", "DELETE FROM ledger WHERE id = 15000",
                     "INSERT INTO plain VALUES (5000, 'only on the target')");
             TestMigrations.CliRun validate = TestMigrations.cli("validate", "-c", m.file().toString());
             assertThat(validate.exitCode()).as("validate; out:\n%s\nerr:\n%s", validate.out(), validate.err()).isEqualTo(1);
@@ -133,7 +133,7 @@ class CutoverIT {
             assertThat(coordinator.completion()).isNotDone();
 
             // Repaired, set aside with abort, and cut over again: the chunks found differing are compared again, and now it completes.
-            target(servers, db, "UPDATE ledger SET amount = amount - 0.01 WHERE id = 1234", "INSERT INTO ledger (id, amount) VALUES (15000, 15000 / 7.0)",
+            TestMigrations.execute(servers.target(), db, "UPDATE ledger SET amount = amount - 0.01 WHERE id = 1234", "INSERT INTO ledger (id, amount) VALUES (15000, 15000 / 7.0)",
                     "DELETE FROM plain WHERE id = 5000");
             send(config, ControlCommand.create(config.name(), ControlCommand.Type.ABORT, false, false, 60));
             await("phase after abort").atMost(Duration.ofSeconds(20)).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
@@ -153,7 +153,7 @@ class CutoverIT {
         try (Coordinator coordinator = startReady(m.config())) {
             TestMigrations.CliRun validate = TestMigrations.cli("validate", "-c", m.file().toString());
             assertThat(validate.exitCode()).as(validate.out()).isZero();
-            target(servers, m.db(), "UPDATE ledger SET amount = 0 WHERE id = 4321");
+            TestMigrations.execute(servers.target(), m.db(), "UPDATE ledger SET amount = 0 WHERE id = 4321");
             JsonNode report = cutover(m.config(), true);
             assertThat(report.path("result").asText()).isEqualTo("FAILED");
             assertThat(report.path("reason").asText()).contains("public.ledger", "(4321) values differ");
@@ -182,7 +182,7 @@ class CutoverIT {
                     "SELECT setval('public.tickets_id_seq'");
             assertThat(report.path("tables").size()).as("no validation after a failed step").isZero();
 
-            source(servers, db, "SELECT setval('public.tickets_id_seq', (SELECT max(id) FROM tickets))");
+            TestMigrations.execute(servers.source(), db, "SELECT setval('public.tickets_id_seq', (SELECT max(id) FROM tickets))");
             send(config, ControlCommand.create(config.name(), ControlCommand.Type.ABORT, false, false, 60));
             await("phase after abort").atMost(Duration.ofSeconds(20)).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
             assertThat(cutover(config, false).path("result").asText()).isEqualTo("COMPLETED");
@@ -208,7 +208,7 @@ class CutoverIT {
             try (Statement st = blocker.createStatement()) {
                 st.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE");
             }
-            source(servers, db, "UPDATE items SET note = 'waits for the lock' WHERE id <= 10");
+            TestMigrations.execute(servers.source(), db, "UPDATE items SET note = 'waits for the lock' WHERE id <= 10");
             ControlCommand cutover = ControlCommand.create(config.name(), ControlCommand.Type.CUTOVER, true, false, 120);
             client.send(cutover);
             await("cutover waiting for the catch-up").atMost(Duration.ofSeconds(30)).until(() -> coordinator.status().cutover() != null
@@ -222,7 +222,7 @@ class CutoverIT {
                     r -> { }, Duration.ofSeconds(30)).orElseThrow(() -> new AssertionError("no report for " + cutover.id()));
             assertThat(report.path("result").asText()).isEqualTo("ABORTED");
             assertThat(report.path("notes").toString()).contains("were made writable again");
-            source(servers, db, "UPDATE items SET note = 'writable again' WHERE id = 50");
+            TestMigrations.execute(servers.source(), db, "UPDATE items SET note = 'writable again' WHERE id = 50");
 
             blocker.rollback();
             coordinator.pipeline().awaitCaughtUp(Duration.ofMinutes(1));
@@ -244,28 +244,14 @@ class CutoverIT {
     /** The same, with more YAML for the migration. */
     private static Migration migrationWith(TestServers servers, String prefix, String moreYaml, String... sourceSql) throws Exception {
         String db = servers.newDatabasePair(prefix);
-        source(servers, db, sourceSql);
+        TestMigrations.execute(servers.source(), db, sourceSql);
         Path folder = servers.newFolder(prefix);
         Path file = TestMigrations.configFile(folder, TestMigrations.yaml(servers, prefix + "_" + db.replaceAll("[^a-z0-9]", ""), db,
                 folder.resolve("work")) + moreYaml + "\n");
         return new Migration(db, MigrationConfigLoader.load(file), file);
     }
 
-    private static void target(TestServers servers, String db, String... sql) throws SQLException {
-        try (Connection c = servers.target().connect(db); Statement st = c.createStatement()) {
-            for (String s : sql) {
-                st.execute(s);
-            }
-        }
-    }
 
-    private static void source(TestServers servers, String db, String... sql) throws SQLException {
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            for (String s : sql) {
-                st.execute(s);
-            }
-        }
-    }
 
     /** Starts the migration's coordinator and waits until it is ready to cut over. */
     private static Coordinator startReady(MigrationConfig config) throws Exception {

@@ -49,7 +49,7 @@ class SchemaChangeHoldIT {
             await("writes").atMost(Duration.ofMinutes(1)).until(() -> writer.written.get() > 50);
 
             // A trigger: pgshift carries neither the function (a change of no table: it holds only the cutover) nor the trigger (it holds orders).
-            source(servers, db, "CREATE FUNCTION orders_touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$",
+            TestMigrations.execute(servers.source(), db, "CREATE FUNCTION orders_touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$",
                     "CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_touch()");
             MigrationStatus.SchemaChange trigger = awaitHeld(coordinator, "CREATE TRIGGER");
             assertThat(trigger.tables()).containsExactly("\"public\".\"orders\"");
@@ -78,7 +78,7 @@ class SchemaChangeHoldIT {
                     .isIn(Phase.READY_TO_CUTOVER, Phase.INCREMENTAL_SYNC);
 
             // The operator makes the target match and says so.
-            target(servers, db, "CREATE FUNCTION orders_touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$",
+            TestMigrations.execute(servers.target(), db, "CREATE FUNCTION orders_touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$",
                     "CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_touch()");
             assertThat(TestMigrations.cli("ddl", "apply", "-c", file.toString(), Long.toString(function.id())).exitCode()).isZero();
             TestMigrations.CliRun applied = TestMigrations.cli("ddl", "apply", "-c", file.toString(), Long.toString(trigger.id()));
@@ -88,7 +88,7 @@ class SchemaChangeHoldIT {
                     .as("a resolved change cannot be resolved again").isNotZero();
 
             // A carried change the target refuses: its check uses a function that only the source has.
-            source(servers, db, "CREATE FUNCTION short_text(text) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT length($1) < 100'",
+            TestMigrations.execute(servers.source(), db, "CREATE FUNCTION short_text(text) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT length($1) < 100'",
                     "ALTER TABLE events ADD CONSTRAINT v_short CHECK (short_text(v))");
             MigrationStatus.SchemaChange check = awaitHeld(coordinator, "ALTER TABLE");
             assertThat(check.tables()).containsExactly("\"public\".\"events\"");
@@ -98,7 +98,7 @@ class SchemaChangeHoldIT {
             await("orders streams while events is held").atMost(Duration.ofMinutes(1)).until(() -> targetMax(servers, db, "orders") > ordersNow + 50);
             assertThat(targetMax(servers, db, "events")).isEqualTo(eventsHeldAt);
             MigrationStatus.SchemaChange fn = awaitHeld(coordinator, "CREATE FUNCTION");
-            target(servers, db, "CREATE FUNCTION short_text(text) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT length($1) < 100'");
+            TestMigrations.execute(servers.target(), db, "CREATE FUNCTION short_text(text) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT length($1) < 100'");
             assertThat(TestMigrations.cli("ddl", "apply", "-c", file.toString(), Long.toString(fn.id())).exitCode()).isZero();
             assertThat(TestMigrations.cli("ddl", "retry", "-c", file.toString(), Long.toString(check.id())).exitCode()).isZero();
             await("events goes on once the change applies").atMost(Duration.ofMinutes(1))
@@ -106,18 +106,14 @@ class SchemaChangeHoldIT {
             await("nothing held").atMost(Duration.ofSeconds(30)).until(() -> coordinator.status().databases().get(0).schemaChangesHeld().isEmpty());
 
             // A table created without a key cannot join (in the publication its UPDATE and DELETE would fail): it holds the cutover.
-            source(servers, db, "CREATE TABLE scratch (v text)", "INSERT INTO scratch VALUES ('a'), ('b')", "UPDATE scratch SET v = v || '!'");
+            TestMigrations.execute(servers.source(), db, "CREATE TABLE scratch (v text)", "INSERT INTO scratch VALUES ('a'), ('b')", "UPDATE scratch SET v = v || '!'");
             MigrationStatus.SchemaChange scratch = awaitHeld(coordinator, "CREATE TABLE");
             assertThat(scratch.tables()).isEmpty();
             assertThat(scratch.reason()).contains("scratch", "without a primary key");
-            target(servers, db, "CREATE TABLE scratch (v text)", "INSERT INTO scratch VALUES ('a!'), ('b!')");
+            TestMigrations.execute(servers.target(), db, "CREATE TABLE scratch (v text)", "INSERT INTO scratch VALUES ('a!'), ('b!')");
             assertThat(TestMigrations.cli("ddl", "apply", "-c", file.toString(), Long.toString(scratch.id())).exitCode()).isZero();
 
-            writer.stop();
-            await("caught up").atMost(Duration.ofMinutes(2)).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER
-                    && coordinator.status().pendingChanges() == 0);
-            TestMigrations.CliRun run = TestMigrations.cli("cutover", "-c", file.toString(), "--freeze-source", "--cleanup", "--wait", "--timeout", "3m");
-            assertThat(run.exitCode()).as("cutover: %s%s", run.out(), run.err()).isZero();
+            stopAndCutOver(writer, coordinator, file);
         }
         finally {
             writer.stop();
@@ -142,7 +138,7 @@ class SchemaChangeHoldIT {
             await("ready").atMost(Duration.ofMinutes(3)).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER);
             writer.start();
             await("writes").atMost(Duration.ofMinutes(1)).until(() -> writer.written.get() > 50);
-            source(servers, db, "ALTER TABLE orders ADD COLUMN \"Note, ünïcode\" text DEFAULT 'n'");
+            TestMigrations.execute(servers.source(), db, "ALTER TABLE orders ADD COLUMN \"Note, ünïcode\" text DEFAULT 'n'");
             MigrationStatus.SchemaChange diff = awaitHeld(coordinator, "SCHEMA DIFFERENCE");
             assertThat(diff.id()).isNegative();
             assertThat(diff.tables()).containsExactly("\"public\".\"orders\"");
@@ -153,14 +149,10 @@ class SchemaChangeHoldIT {
             assertThat(skip.exitCode()).as("a schema difference cannot be skipped").isNotZero();
             assertThat(skip.err()).contains("cannot be skipped");
 
-            target(servers, db, "ALTER TABLE orders ADD COLUMN \"Note, ünïcode\" text DEFAULT 'n'");
+            TestMigrations.execute(servers.target(), db, "ALTER TABLE orders ADD COLUMN \"Note, ünïcode\" text DEFAULT 'n'");
             assertThat(TestMigrations.cli("ddl", "apply", "-c", file.toString(), Long.toString(diff.id())).exitCode()).isZero();
             await("nothing held").atMost(Duration.ofSeconds(30)).until(() -> coordinator.status().databases().get(0).schemaChangesHeld().isEmpty());
-            writer.stop();
-            await("caught up").atMost(Duration.ofMinutes(2)).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER
-                    && coordinator.status().pendingChanges() == 0);
-            TestMigrations.CliRun run = TestMigrations.cli("cutover", "-c", file.toString(), "--freeze-source", "--cleanup", "--wait", "--timeout", "3m");
-            assertThat(run.exitCode()).as("cutover: %s%s", run.out(), run.err()).isZero();
+            stopAndCutOver(writer, coordinator, file);
         }
         finally {
             writer.stop();
@@ -169,10 +161,19 @@ class SchemaChangeHoldIT {
     }
 
     private static void createTables(TestServers servers, String db) throws Exception {
-        source(servers, db, "CREATE TABLE orders (id bigserial PRIMARY KEY, v text NOT NULL, n int NOT NULL)",
+        TestMigrations.execute(servers.source(), db, "CREATE TABLE orders (id bigserial PRIMARY KEY, v text NOT NULL, n int NOT NULL)",
                 "INSERT INTO orders (v, n) SELECT 'o' || g, g FROM generate_series(1, 500) g",
                 "CREATE TABLE events (id bigserial PRIMARY KEY, v text NOT NULL)",
                 "INSERT INTO events (v) SELECT 'e' || g FROM generate_series(1, 500) g");
+    }
+
+    /** Stops the writer, waits for nothing to be pending, and cuts over (freezing the source): it must complete. */
+    private static void stopAndCutOver(Writer writer, Coordinator coordinator, Path file) throws InterruptedException {
+        writer.stop();
+        await("caught up").atMost(Duration.ofMinutes(2)).until(() -> coordinator.status().phase() == Phase.READY_TO_CUTOVER
+                && coordinator.status().pendingChanges() == 0);
+        TestMigrations.CliRun run = TestMigrations.cli("cutover", "-c", file.toString(), "--freeze-source", "--cleanup", "--wait", "--timeout", "3m");
+        assertThat(run.exitCode()).as("cutover: %s%s", run.out(), run.err()).isZero();
     }
 
     /** Columns, constraints, triggers and functions of the public schema, as the catalogs describe them. */
@@ -228,21 +229,7 @@ class SchemaChangeHoldIT {
         }
     }
 
-    private static void source(TestServers servers, String db, String... sql) throws Exception {
-        try (Connection c = servers.source().connect(db); Statement st = c.createStatement()) {
-            for (String s : sql) {
-                st.execute(s);
-            }
-        }
-    }
 
-    private static void target(TestServers servers, String db, String... sql) throws Exception {
-        try (Connection c = servers.target().connect(db); Statement st = c.createStatement()) {
-            for (String s : sql) {
-                st.execute(s);
-            }
-        }
-    }
 
     /** Inserts into and updates both tables until stopped; every statement must succeed. */
     private static final class Writer {

@@ -34,6 +34,15 @@ final class TestMigrations {
                 "");
     }
 
+    /** Runs each statement on a database of this server, in autocommit. */
+    static void execute(io.pgshift.testkit.EmbeddedPostgres server, String database, String... sql) throws java.sql.SQLException {
+        try (Connection c = server.connect(database); java.sql.Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
+    }
+
     /** What one run of the command line printed, and its exit code. */
     record CliRun(int exitCode, String out, String err) {
     }

@@ -38,6 +38,15 @@ public final class SchemaChangeHolds {
         public String wireName() {
             return name().toLowerCase(Locale.ROOT);
         }
+
+        /** What resolving a change this way did, in words. */
+        public String outcome() {
+            return switch (this) {
+                case APPLY -> "marked applied; the tables it held go on within a second.";
+                case SKIP -> "skipped; the tables it held go on within a second, without it.";
+                case RETRY -> "hold lifted; the applier tries it again (and holds it again if it fails).";
+            };
+        }
     }
 
     /**

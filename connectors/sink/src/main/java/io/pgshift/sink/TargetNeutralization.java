@@ -74,19 +74,9 @@ public final class TargetNeutralization {
             List<Neutralized> off = new ArrayList<>();
             st.execute(TABLE);
             for (Neutralized n : pending(target, tables)) {
-                if (!onSource.contains(List.of(n.relation(), n.kind(), n.name()))) {
-                    continue;
+                if (onSource.contains(List.of(n.relation(), n.kind(), n.name()))) {
+                    off.add(suspend(target, st, n));
                 }
-                st.execute(n.suspendSql());
-                try (PreparedStatement ps = target.prepareStatement("INSERT INTO pgshift.neutralized (relation, kind, name, restore_sql)"
-                        + " VALUES (?, ?, ?, ?) ON CONFLICT (relation, kind, name) DO NOTHING")) {
-                    ps.setString(1, n.relation());
-                    ps.setString(2, n.kind());
-                    ps.setString(3, n.name());
-                    ps.setString(4, n.restoreSql());
-                    ps.executeUpdate();
-                }
-                off.add(n);
             }
             return off;
         });
@@ -106,19 +96,24 @@ public final class TargetNeutralization {
         try (Statement st = target.createStatement()) {
             st.execute(TABLE);
             for (Neutralized n : pending(target, tables)) {
-                st.execute(n.suspendSql());
-                try (PreparedStatement ps = target.prepareStatement("INSERT INTO pgshift.neutralized (relation, kind, name, restore_sql)"
-                        + " VALUES (?, ?, ?, ?) ON CONFLICT (relation, kind, name) DO NOTHING")) {
-                    ps.setString(1, n.relation());
-                    ps.setString(2, n.kind());
-                    ps.setString(3, n.name());
-                    ps.setString(4, n.restoreSql());
-                    ps.executeUpdate();
-                }
-                off.add(n);
+                off.add(suspend(target, st, n));
             }
         }
         return off;
+    }
+
+    /** Turns one object off and records it with its restoring statement, in the caller's transaction. */
+    private static Neutralized suspend(Connection target, Statement st, Neutralized n) throws SQLException {
+        st.execute(n.suspendSql());
+        try (PreparedStatement ps = target.prepareStatement("INSERT INTO pgshift.neutralized (relation, kind, name, restore_sql)"
+                + " VALUES (?, ?, ?, ?) ON CONFLICT (relation, kind, name) DO NOTHING")) {
+            ps.setString(1, n.relation());
+            ps.setString(2, n.kind());
+            ps.setString(3, n.name());
+            ps.setString(4, n.restoreSql());
+            ps.executeUpdate();
+        }
+        return n;
     }
 
     /** Turns back on, in one transaction, everything {@link #neutralize} turned off in this target database; returns it. */

@@ -105,13 +105,17 @@ class SchemaChangeHoldIT {
                     .until(() -> targetMax(servers, db, "events") > eventsHeldAt + 20);
             await("nothing held").atMost(Duration.ofSeconds(30)).until(() -> coordinator.status().databases().get(0).schemaChangesHeld().isEmpty());
 
-            // A table created without a key cannot join (in the publication its UPDATE and DELETE would fail): it holds the cutover.
-            TestMigrations.execute(servers.source(), db, "CREATE TABLE scratch (v text)", "INSERT INTO scratch VALUES ('a'), ('b')", "UPDATE scratch SET v = v || '!'");
-            MigrationStatus.SchemaChange scratch = awaitHeld(coordinator, "CREATE TABLE");
+            // A table made by CREATE TABLE AS cannot join (the command wrote its rows before pgshift could capture them): it holds the
+            // cutover, and the operator copies it. A table created without a key joins with REPLICA IDENTITY FULL, its key added later.
+            TestMigrations.execute(servers.source(), db, "CREATE TABLE scratch AS SELECT v FROM (VALUES ('a'), ('b')) AS x(v)",
+                    "CREATE TABLE later_key (id int, v text)", "INSERT INTO later_key VALUES (1, 'one')", "UPDATE later_key SET v = 'uno'",
+                    "ALTER TABLE later_key ADD PRIMARY KEY (id)", "INSERT INTO later_key VALUES (2, 'two')", "DELETE FROM later_key WHERE id = 1");
+            MigrationStatus.SchemaChange scratch = awaitHeld(coordinator, "CREATE TABLE AS");
             assertThat(scratch.tables()).isEmpty();
-            assertThat(scratch.reason()).contains("scratch", "without a primary key");
-            TestMigrations.execute(servers.target(), db, "CREATE TABLE scratch (v text)", "INSERT INTO scratch VALUES ('a!'), ('b!')");
+            assertThat(scratch.reason()).contains("scratch", "wrote its rows itself");
+            TestMigrations.execute(servers.target(), db, "CREATE TABLE scratch AS SELECT v FROM (VALUES ('a'), ('b')) AS x(v)");
             assertThat(TestMigrations.cli("ddl", "apply", "-c", file.toString(), Long.toString(scratch.id())).exitCode()).isZero();
+            await("later_key streams").atMost(Duration.ofMinutes(1)).until(() -> targetMax(servers, db, "later_key") == 2);
 
             stopAndCutOver(writer, coordinator, file);
         }

@@ -253,6 +253,9 @@ public final class ChangeApplier implements AutoCloseable {
                     // change of no table reaches this applier on every table's partitions).
                     catalog.clear();
                     closeConnection();
+                    if (sourceReader != null) {
+                        sourceReader.forgetTypes();
+                    }
                     if (refreshedAfter.size() > 10_000) {
                         refreshedAfter.remove(refreshedAfter.iterator().next());
                     }
@@ -319,6 +322,9 @@ public final class ChangeApplier implements AutoCloseable {
             catalog.clear();
             closeConnection();
             refreshedAfter.addAll(ids);
+            if (sourceReader != null) {
+                sourceReader.forgetTypes();
+            }
         }
         return ids;
     }
@@ -354,9 +360,10 @@ public final class ChangeApplier implements AutoCloseable {
                 connection.commit();
                 return null;
             });
-            LOG.warn("Schema change {} of the source ({}) was refused by target database '{}'; the tables it touches {} wait at it, the others go"
-                    + " on: {}. Run it on the target yourself (as it fits there), then 'pgshift ddl apply {}'; or 'pgshift ddl skip {}'; or fix the"
-                    + " cause and 'pgshift ddl retry {}'.", id, d.get(ChangeEvent.DDL_TAG), database, ddlTables(d), refused.getMessage(), id, id, id);
+            LOG.warn("Schema change {} of the source ({}) was refused by target database '{}'; {} wait at it, the others go on: {}. Run it on"
+                    + " the target yourself (as it fits there), then 'pgshift ddl apply {}'; or 'pgshift ddl skip {}'; or fix the cause and"
+                    + " 'pgshift ddl retry {}'.", id, d.get(ChangeEvent.DDL_TAG), database, ddlTables(d).isEmpty() ? "the tables that reach it"
+                    : "the tables it touches " + ddlTables(d), refused.getMessage(), id, id, id);
             return new DdlWait(r.partition(), r.offset(), id, expected);
         }
     }
@@ -642,6 +649,8 @@ public final class ChangeApplier implements AutoCloseable {
     private static final java.util.regex.Pattern CONCURRENTLY = java.util.regex.Pattern.compile(
             "^(\\s*(?:CREATE\\s+(?:UNIQUE\\s+)?INDEX|DROP\\s+INDEX|REINDEX\\s+\\w+))\\s+CONCURRENTLY\\b",
             java.util.regex.Pattern.CASE_INSENSITIVE);
+    private static final java.util.regex.Pattern DROP_WITHOUT_IF_EXISTS = java.util.regex.Pattern.compile(
+            "^(\\s*DROP\\s+(?:INDEX|TYPE|DOMAIN|TABLE|SEQUENCE))\\s+(?!IF\\s+EXISTS\\b)", java.util.regex.Pattern.CASE_INSENSITIVE);
     private final java.util.Set<Long> warnedDdl = new java.util.HashSet<>();
 
     /**
@@ -667,12 +676,17 @@ public final class ChangeApplier implements AutoCloseable {
                 return; // another partition's applier applied it, or the operator resolved it
             }
         }
-        String sql = CONCURRENTLY.matcher(statement.get()).replaceFirst("$1");
+        // A drop of something the target does not have (an index of a table left out of the migration) is a drop done: IF EXISTS.
+        String sql = DROP_WITHOUT_IF_EXISTS.matcher(CONCURRENTLY.matcher(statement.get()).replaceFirst("$1")).replaceFirst("$1 IF EXISTS ");
+        List<TableId> touched = ddlTables(d).stream().map(io.pgshift.core.Identifiers::parseQualified).toList();
         try (PreparedStatement path = c.prepareStatement("SELECT set_config('search_path', ?, true)"); Statement st = c.createStatement()) {
+            Map<TableId, Map<Integer, List<String>>> before = new HashMap<>();
+            for (TableId t : touched) {
+                before.put(t, columnTypes(c, t));
+            }
             path.setString(1, d.get(ChangeEvent.DDL_SEARCH_PATH));
             path.execute();
             st.execute(sql);
-            List<TableId> touched = ddlTables(d).stream().map(io.pgshift.core.Identifiers::parseQualified).toList();
             if (!touched.isEmpty()) {
                 List<TargetNeutralization.Neutralized> off = TargetNeutralization.neutralizeInTransaction(c, touched);
                 if (!off.isEmpty()) {
@@ -680,12 +694,187 @@ public final class ChangeApplier implements AutoCloseable {
                             id, database, off);
                 }
             }
+            for (TableId t : touched) {
+                fillRewrittenColumns(c, id, t, before.get(t));
+            }
         }
         catch (SQLException e) {
             throw new TableWrite.RecordFailure(record, new SQLException("schema change " + id + " of the source (" + tag + ": " + abbreviate(sql)
                     + ") failed on the target: " + e.getMessage(), e.getSQLState(), e));
         }
         LOG.info("Applied schema change {} of the source to target database '{}': {}", id, database, abbreviate(sql));
+    }
+
+    /** The table's columns by attnum, each as its name and type (empty when the target has no such table). */
+    private static Map<Integer, List<String>> columnTypes(Connection c, TableId table) throws SQLException {
+        Map<Integer, List<String>> types = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT attnum, attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+                + " WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped")) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    types.put(rs.getInt(1), List.of(rs.getString(2), rs.getString(3)));
+                }
+            }
+        }
+        return types;
+    }
+
+    /**
+     * The columns a schema change filled anew in every existing row of an existing table, whose values the source computed in its own
+     * run of the change, which the stream does not carry: a column added with a volatile default (random(), a serial's nextval:
+     * PostgreSQL rewrites the table, {@code atthasmissing} stays false) or as an identity; one added with a default evaluated once whose
+     * value differs from the source's ({@code attmissingval}: now(), current_user); and a column whose type changed (USING, or a cast
+     * that depends on session settings). They are copied from the source by key, each row's current value (a later change of the row
+     * follows in the stream). Without a key or a source connection they cannot be, and the change is refused, so that it is held.
+     */
+    private void fillRewrittenColumns(Connection c, long id, TableId table, Map<Integer, List<String>> before) throws SQLException {
+        if (before == null || before.isEmpty()) {
+            return; // a table new under this name: created (empty) or renamed
+        }
+        List<String> columns = new ArrayList<>();
+        Map<String, String> onceDefaults = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.atthasdef, a.atthasmissing,"
+                + " a.attidentity <> '', a.attgenerated <> '', a.attmissingval::text FROM pg_attribute a"
+                + " WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped")) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    List<String> was = before.get(rs.getInt(1));
+                    String name = rs.getString(2);
+                    if (rs.getBoolean(7)) {
+                        continue; // generated: computed from the other columns alike
+                    }
+                    if (was != null && !was.get(1).equals(rs.getString(3))) {
+                        columns.add(name); // retyped
+                    }
+                    else if (was == null && (rs.getBoolean(6) || rs.getBoolean(4) && !rs.getBoolean(5))) {
+                        columns.add(name); // added, every row filled by a rewrite
+                    }
+                    else if (was == null && rs.getBoolean(4) && rs.getBoolean(5)) {
+                        onceDefaults.put(name, rs.getString(8)); // added with a default evaluated once
+                    }
+                }
+            }
+        }
+        if (sourceReader != null) {
+            sourceReader.forgetTypes();
+        }
+        if (!onceDefaults.isEmpty() && sourceReader != null) {
+            Map<String, String> atSource = sourceReader.missingValues(table, onceDefaults.keySet());
+            onceDefaults.forEach((name, value) -> {
+                if (!java.util.Objects.equals(value, atSource.get(name))) {
+                    columns.add(name);
+                }
+            });
+        }
+        if (columns.isEmpty()) {
+            return;
+        }
+        catalog.clear();
+        TargetTable target = catalog.table(c, table);
+        if (target.keyColumns().isEmpty() || sourceReader == null) {
+            throw new SQLException("it computed " + columns + " of every row of " + table + " anew, and the source's values are not in the stream;"
+                    + " pgshift copies them from the source by key, which " + (sourceReader == null ? "needs the source reachable from the applier"
+                    : "needs a key on the table"), "55000");
+        }
+        List<String> keys = target.keyColumns();
+        long rows = 0;
+        // The target's keys in key order, 5,000 at a time (keyset pages over the key's index: bounded memory on any table).
+        String keyList = keys.stream().map(io.pgshift.core.Identifiers::quote).collect(java.util.stream.Collectors.joining(", "));
+        String page = "SELECT " + keys.stream().map(k -> io.pgshift.core.Identifiers.quote(k) + "::text").collect(java.util.stream.Collectors.joining(", "))
+                + " FROM " + target.onlyQuoted() + " WHERE (" + keyList + ") > (" + keys.stream().map(k -> "?::" + target.column(k).typeName())
+                .collect(java.util.stream.Collectors.joining(", ")) + ") ORDER BY " + keyList + " LIMIT 5000";
+        String first = "SELECT " + keys.stream().map(k -> io.pgshift.core.Identifiers.quote(k) + "::text").collect(java.util.stream.Collectors.joining(", "))
+                + " FROM " + target.onlyQuoted() + " ORDER BY " + keyList + " LIMIT 5000";
+        List<String> last = null;
+        while (true) {
+            List<List<String>> batch = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(last == null ? first : page)) {
+                for (int i = 0; last != null && i < keys.size(); i++) {
+                    ps.setString(i + 1, last.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        List<String> key = new ArrayList<>(keys.size());
+                        for (int i = 1; i <= keys.size(); i++) {
+                            key.add(rs.getString(i));
+                        }
+                        batch.add(key);
+                    }
+                }
+            }
+            if (batch.isEmpty()) {
+                break;
+            }
+            try {
+                rows += fillBatch(c, target, keys, columns, batch);
+            }
+            catch (SourceMoved e) {
+                LOG.warn("After schema change {}, {} of {} cannot be copied from the source: {} (a later schema change renamed or dropped it there;"
+                        + " the changes that follow carry the rows, and the cutover's validation compares them)", id, columns, table, e.getMessage());
+                return;
+            }
+            last = batch.get(batch.size() - 1);
+        }
+        LOG.info("After schema change {}, copied {} of {} rows of {} from the source (their values were computed anew by the change)", id, columns,
+                rows, table);
+    }
+
+    /** The source no longer has the table or column under the name the stream is at. */
+    private static final class SourceMoved extends RuntimeException {
+        SourceMoved(String message) {
+            super(message);
+        }
+    }
+
+    private int fillBatch(Connection c, TargetTable target, List<String> keys, List<String> columns, List<List<String>> batch) throws SQLException {
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        Map<List<String>, Map<String, String>> values;
+        try {
+            values = sourceReader.read(target.id(), keys, columns, batch);
+        }
+        catch (SQLException e) {
+            if ("42703".equals(e.getSQLState()) || "42P01".equals(e.getSQLState()) || e.getMessage().contains("has no column")) {
+                throw new SourceMoved(e.getMessage());
+            }
+            throw e;
+        }
+        if (values.isEmpty()) {
+            return 0;
+        }
+        List<List<String>> found = new ArrayList<>(values.keySet());
+        StringBuilder sql = new StringBuilder("UPDATE ").append(target.onlyQuoted()).append(" AS t SET ");
+        for (int i = 0; i < columns.size(); i++) {
+            sql.append(i > 0 ? ", " : "").append(io.pgshift.core.Identifiers.quote(columns.get(i))).append(" = u.v").append(i).append("::")
+                    .append(target.column(columns.get(i)).typeName());
+        }
+        sql.append(" FROM unnest(").append(java.util.stream.Stream.generate(() -> "?::text[]").limit(keys.size() + columns.size())
+                .collect(java.util.stream.Collectors.joining(", "))).append(") AS u(");
+        for (int i = 0; i < keys.size(); i++) {
+            sql.append(i > 0 ? ", " : "").append('k').append(i);
+        }
+        for (int i = 0; i < columns.size(); i++) {
+            sql.append(", v").append(i);
+        }
+        sql.append(") WHERE ");
+        for (int i = 0; i < keys.size(); i++) {
+            sql.append(i > 0 ? " AND " : "").append("t.").append(io.pgshift.core.Identifiers.quote(keys.get(i))).append(" = u.k").append(i).append("::")
+                    .append(target.column(keys.get(i)).typeName());
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int p = 1;
+            for (int i = 0; i < keys.size(); i++) {
+                int col = i;
+                ps.setArray(p++, c.createArrayOf("text", found.stream().map(k -> k.get(col)).toArray()));
+            }
+            for (String column : columns) {
+                ps.setArray(p++, c.createArrayOf("text", found.stream().map(k -> values.get(k).get(column)).toArray()));
+            }
+            return ps.executeUpdate();
+        }
     }
 
     private static String abbreviate(String s) {

@@ -83,7 +83,10 @@ public final class SchemaChangeHolds {
     static void hold(Connection c, long id, String tag, String statement, String searchPath, List<String> tables, String reason) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO pgshift.ddl_held (id, tag, statement, search_path, tables, reason) VALUES (?, ?, ?, ?, ?, ?)"
                 + " ON CONFLICT (id) DO UPDATE SET reason = EXCLUDED.reason, resolution = NULL, resolved_by = NULL, resolved_at = NULL,"
-                + " held_at = CASE WHEN ddl_held.resolution IS NULL THEN ddl_held.held_at ELSE EXCLUDED.held_at END")) {
+                + " held_at = CASE WHEN ddl_held.resolution IS NULL THEN ddl_held.held_at ELSE EXCLUDED.held_at END,"
+                // appliers holding a change of no table each name the table that reached it: the hold keeps them all
+                + " tables = CASE WHEN ddl_held.resolution IS NULL THEN ARRAY(SELECT DISTINCT t FROM unnest(ddl_held.tables || EXCLUDED.tables) t ORDER BY t)"
+                + " ELSE EXCLUDED.tables END")) {
             ps.setLong(1, id);
             ps.setString(2, tag);
             ps.setString(3, statement);

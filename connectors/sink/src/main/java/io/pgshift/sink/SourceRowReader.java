@@ -100,6 +100,32 @@ final class SourceRowReader implements AutoCloseable {
         return rows;
     }
 
+    /**
+     * The value each of these columns holds for rows that existed when it was added with a default evaluated once
+     * ({@code pg_attribute.attmissingval}, as text), by column; absent for a column the source has not (or not so).
+     */
+    Map<String, String> missingValues(TableId table, Collection<String> columns) throws SQLException {
+        Map<String, String> values = new HashMap<>();
+        Connection c = connection();
+        try (PreparedStatement ps = c.prepareStatement("SELECT attname, attmissingval::text FROM pg_attribute WHERE attrelid = to_regclass(?)"
+                + " AND attname = ANY (?) AND atthasmissing")) {
+            ps.setString(1, table.quoted());
+            ps.setArray(2, c.createArrayOf("text", columns.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    values.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        return values;
+    }
+
+    /** Forgets the tables' column types (read again when next needed): a schema change may have renamed or retyped them. */
+    void forgetTypes() {
+        columnTypes.clear();
+        partitioned.clear();
+    }
+
     private Map<String, String> types(Connection c, TableId table) throws SQLException {
         Map<String, String> types = columnTypes.get(table);
         if (types == null) {

@@ -246,8 +246,9 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
             List<TableId> unknown = touched.stream().filter(t -> !tables.contains(t) && membership.selects(t)).toList();
             if (!notJoined.isEmpty()) {
                 notCarried = "it created " + notJoined + ", which the selection picks, but pgshift cannot stream " + (notJoined.size() == 1 ? "it" : "them")
-                        + ": " + ("CREATE TABLE".equals(tag) ? "a table without a primary key (or REPLICA IDENTITY FULL) in the publication would make"
-                        + " the application's UPDATE and DELETE fail" : "the command wrote its rows itself, before pgshift could capture them")
+                        + ": " + ("CREATE TABLE".equals(tag) ? "a partitioned table without a primary key has no replica identity its partitions"
+                        + " could use, and in the publication their UPDATE and DELETE would fail" : "the command wrote its rows itself, before pgshift"
+                        + " could capture them")
                         + ". Create and fill it on the target (pg_dump -t, while nothing writes it), then resolve this change";
             }
             else if (!unknown.isEmpty() && "DROP TABLE".equals(tag)) {
@@ -351,6 +352,11 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
             }
             else if (known == null && CREATES_TABLE.contains(tag) && !published.contains(e.getKey()) && membership.selects(now)) {
                 notJoined.add(now); // created without a key, or by CREATE TABLE AS: not in the publication
+            }
+            else if (known == null && !CREATES_TABLE.contains(tag) && !tables.contains(now) && membership.selects(now)) {
+                // Moved or renamed into the selection (ALTER TABLE ... SET SCHEMA / RENAME TO) with its rows: pgshift does not copy it.
+                notCarried = now + " entered the selection (" + tag + ": moved or renamed into it) with its rows, which pgshift does not copy"
+                        + " while streaming. Rename or move it back; or leave it out (tables.exclude), restart pgshift, then skip this change";
             }
             else if (known == null && tables.contains(now)) {
                 // A table dropped and created again under a captured name (its old oid is gone): the new one is known by its oid from now on.

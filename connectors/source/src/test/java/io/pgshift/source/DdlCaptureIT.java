@@ -137,7 +137,9 @@ class DdlCaptureIT {
             st.execute("CREATE TABLE skip_me (id int PRIMARY KEY)");
             st.execute("CREATE TABLE skipxme (id int PRIMARY KEY)"); // '_' is a literal in the pattern
             st.execute("CREATE TABLE keyless (v text)");
-            st.execute("UPDATE keyless SET v = 'x'"); // not published: the application's UPDATE works
+            st.execute("INSERT INTO keyless VALUES ('x')");
+            st.execute("UPDATE keyless SET v = 'y'"); // published with REPLICA IDENTITY FULL: the application's UPDATE works
+            st.execute("CREATE TABLE made AS SELECT 1 AS id"); // its rows were written by the command: not joined
             st.execute("CREATE TABLE app.elsewhere (id int PRIMARY KEY)");
             st.execute("CREATE TABLE parted (id int PRIMARY KEY) PARTITION BY RANGE (id)");
             st.execute("CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (1) TO (10)");
@@ -156,7 +158,11 @@ class DdlCaptureIT {
                 }
             }
             // pg_publication_tables lists a partitioned table's leaves.
-            assertThat(published).containsExactly("public.joined", "public.parted_1", "public.skipxme", "public.t");
+            assertThat(published).containsExactly("public.joined", "public.keyless", "public.parted_1", "public.skipxme", "public.t");
+            try (ResultSet rs = st.executeQuery("SELECT relreplident FROM pg_class WHERE oid = 'public.keyless'::regclass")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("f");
+            }
             List<String> log = new ArrayList<>();
             List<String> oids = new ArrayList<>();
             try (ResultSet rs = st.executeQuery("SELECT tag, ARRAY(SELECT json_array_elements_text(tables::json)),"
@@ -170,13 +176,14 @@ class DdlCaptureIT {
                     "CREATE TABLE [public.joins] published [public.joins]",
                     "CREATE TABLE [public.skip_me] published []",
                     "CREATE TABLE [public.skipxme] published [public.skipxme]",
-                    "CREATE TABLE [public.keyless] published []",
+                    "CREATE TABLE [public.keyless] published [public.keyless]",
+                    "CREATE TABLE AS [public.made] published []",
                     "CREATE TABLE [app.elsewhere] published []",
                     "CREATE TABLE [public.parted] published [public.parted]",
                     "CREATE TABLE [public.parted] published []",
                     "ALTER TABLE [public.joined] published []");
             assertThat(oids.get(0)).isEqualTo("{\"public.joins\": " + joinsOid + "}");
-            assertThat(oids.get(7)).as("the renamed table keeps its oid").isEqualTo("{\"public.joined\": " + joinsOid + "}");
+            assertThat(oids.get(8)).as("the renamed table keeps its oid").isEqualTo("{\"public.joined\": " + joinsOid + "}");
         }
     }
 

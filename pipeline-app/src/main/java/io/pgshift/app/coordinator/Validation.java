@@ -267,6 +267,38 @@ public final class Validation implements AutoCloseable {
     }
 
     /**
+     * The tables the selection picks on the source now: a schema change no table's stream carried (a table moved out of the selection
+     * and back, dropped, or one that entered it) may have changed the list since {@link #tablesOf} read it. A table gone is left out; a
+     * new one is compared whole.
+     */
+    private Map<TableId, TableState> reconciled(MigrationConfig.DatabaseMapping db, Map<TableId, TableState> tables, ChangedRows changed)
+            throws SQLException {
+        List<TableInfo> now;
+        try (Connection s = config.source().connect(db.source(), "pgshift-validate")) {
+            now = Catalog.selectedTables(s, config.tables());
+            java.util.Set<TableId> ids = now.stream().map(TableInfo::id).collect(java.util.stream.Collectors.toSet());
+            if (ids.equals(tables.keySet())) {
+                return tables;
+            }
+            Map<TableId, TableState> out = new LinkedHashMap<>();
+            for (TableInfo t : now) {
+                TableState state = tables.get(t.id());
+                if (state == null) {
+                    TableShape shape = ChunkChecksums.shape(s, t);
+                    changed.track(t.id(), shape.keyColumns());
+                    state = new TableState(db.source(), shape);
+                    LOG.info("Validation of '{}': {} is in the selection now (a schema change): compared whole", db.source(), t.id());
+                }
+                out.put(t.id(), state);
+            }
+            tables.keySet().stream().filter(t -> !ids.contains(t)).forEach(t -> LOG.info("Validation of '{}': {} is no longer in the selection"
+                    + " (a schema change): not compared", db.source(), t));
+            states.put(db.source(), out);
+            return out;
+        }
+    }
+
+    /**
      * The lane's tables, read from the source (and tracked in the applier's changed rows) the first time, and again once the applier
      * applied a schema change since: their columns, keys and chunks may differ, so every table is passed again (a cutover before that
      * compares them chunk by chunk).
@@ -516,7 +548,7 @@ public final class Validation implements AutoCloseable {
             long cutoverRows = 0;
             for (Pipeline.Lane lane : pipeline.lanes()) {
                 ChangedRows changed = lane.stats().changedRows();
-                Map<TableId, TableState> tables = tablesOf(lane.mapping(), changed, lane.stats().schemaChanges());
+                Map<TableId, TableState> tables = reconciled(lane.mapping(), tablesOf(lane.mapping(), changed, lane.stats().schemaChanges()), changed);
                 try (Comparer comparer = new Comparer(config, lane.mapping(), config.validation().threads())) {
                     for (TableState state : tables.values()) {
                         TableResult r = cutoverTable(comparer, state, changed, full, rounds, catchUpTimeout);

@@ -91,7 +91,7 @@ public final class DdlStatements {
         if (all.size() == 1) {
             return Optional.of(all.get(0));
         }
-        List<String> ddl = all.stream().filter(s -> DDL_WORDS.contains(firstWord(s))).toList();
+        List<String> ddl = all.stream().filter(DdlStatements::firesDdlTrigger).toList();
         return ordinal >= 1 && ordinal <= ddl.size() ? Optional.of(ddl.get(ordinal - 1)) : Optional.empty();
     }
 
@@ -116,8 +116,43 @@ public final class DdlStatements {
         return false;
     }
 
-    /** The first word of a statement after comments, upper-cased. */
-    static String firstWord(String statement) {
+    /** Objects shared by the whole cluster: commands on them fire no event trigger (PostgreSQL: "Event Trigger Firing Matrix"). */
+    private static final Set<String> GLOBAL_KINDS = Set.of("DATABASE", "ROLE", "USER", "GROUP", "TABLESPACE", "EVENT", "SYSTEM");
+    private static final java.util.regex.Pattern INTO = java.util.regex.Pattern.compile("\\bINTO\\b", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    /**
+     * Whether running this statement fires ddl_command_end, as pgshift's capture counts the commands of a query string: a DDL command,
+     * but not one on a cluster-wide object (a database, role or tablespace, an event trigger, ALTER SYSTEM), not a role GRANT, and of
+     * SELECTs only SELECT ... INTO.
+     */
+    static boolean firesDdlTrigger(String statement) {
+        String first = firstWord(statement);
+        if (!DDL_WORDS.contains(first)) {
+            return false;
+        }
+        String[] words = afterComments(statement).toUpperCase(Locale.ROOT).split("[\\s(]+", 12);
+        String kind = words.length > 1 ? words[1] : "";
+        switch (first) {
+            case "SELECT":
+                return INTO.matcher(statement).find();
+            case "CREATE", "ALTER", "DROP":
+                if ("OR".equals(kind) && words.length > 3) {
+                    kind = words[3]; // CREATE OR REPLACE <kind>
+                }
+                return !GLOBAL_KINDS.contains(kind);
+            case "COMMENT", "SECURITY", "GRANT", "REVOKE":
+                for (int i = 1; i < words.length - 1; i++) {
+                    if (words[i].equals("ON")) {
+                        return !GLOBAL_KINDS.contains(words[i + 1]);
+                    }
+                }
+                return false; // GRANT role TO role: no object of a database
+            default:
+                return true;
+        }
+    }
+
+    private static String afterComments(String statement) {
         String s = statement;
         while (true) {
             s = s.stripLeading();
@@ -130,9 +165,14 @@ public final class DdlStatements {
                 s = end < 0 ? "" : s.substring(end + 2);
             }
             else {
-                break;
+                return s;
             }
         }
+    }
+
+    /** The first word of a statement after comments, upper-cased. */
+    static String firstWord(String statement) {
+        String s = afterComments(statement);
         int end = 0;
         while (end < s.length() && Character.isLetter(s.charAt(end))) {
             end++;

@@ -47,4 +47,18 @@ class DdlStatementsTest {
         assertThat(DdlStatements.isCommand("SELECT migrate_v2()", "ALTER TABLE")).isFalse();
         assertThat(DdlStatements.isCommand("ALTER TABLE t ADD c int", "ALTER TYPE")).isFalse();
     }
+
+    /** The statements of a string that fire ddl_command_end, as the capture counts them: not a SELECT, a role, a database. */
+    @org.junit.jupiter.api.Test
+    void countsOnlyStatementsThatFireTheDdlTrigger() {
+        String q = "SELECT 1; ALTER TABLE events ADD COLUMN a1 int; CREATE ROLE r; GRANT r TO postgres; GRANT SELECT ON events TO r;"
+                + " ALTER DATABASE d SET work_mem = '8MB'; SELECT * INTO copy FROM events; CREATE OR REPLACE FUNCTION f() RETURNS int"
+                + " LANGUAGE sql AS 'SELECT 1'; COMMENT ON DATABASE d IS 'x'; /* c */ CREATE INDEX i ON events (a1); INSERT INTO t SELECT 1";
+        assertThat(DdlStatements.statement(q, 1)).contains("ALTER TABLE events ADD COLUMN a1 int");
+        assertThat(DdlStatements.statement(q, 2)).contains("GRANT SELECT ON events TO r");
+        assertThat(DdlStatements.statement(q, 3)).contains("SELECT * INTO copy FROM events");
+        assertThat(DdlStatements.statement(q, 4)).contains("CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'");
+        assertThat(DdlStatements.statement(q, 5)).contains("/* c */ CREATE INDEX i ON events (a1)");
+        assertThat(DdlStatements.statement(q, 6)).isEmpty();
+    }
 }

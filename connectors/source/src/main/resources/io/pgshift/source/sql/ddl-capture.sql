@@ -89,7 +89,21 @@ DECLARE
     settings record;
     nt      record;
 BEGIN
+    IF pg_catalog.current_setting('pgshift.capturing', true) = 'on' THEN
+        RETURN; -- a command this function itself runs (adding a new table to the publication)
+    END IF;
     PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    -- The n-th DDL command of this query string in this transaction: every command that fires this trigger counts, recorded or not
+    -- (CREATE INDEX IF NOT EXISTS of an index that exists fires it with nothing done), as DdlStatements counts the string's statements.
+    query := current_query();
+    key := md5(query);
+    IF current_setting('pgshift.ddl_query', true) IS DISTINCT FROM key THEN
+        PERFORM set_config('pgshift.ddl_query', key, true);
+        n := 1;
+    ELSE
+        n := current_setting('pgshift.ddl_ordinal')::int + 1;
+    END IF;
+    PERFORM set_config('pgshift.ddl_ordinal', n::text, true);
     IF tg_tag LIKE '%PUBLICATION%' OR tg_tag LIKE '%SUBSCRIPTION%' THEN
         -- logical replication's own objects (pgshift's publication among them), which the target must not get
         PERFORM set_config('pgshift.dropped_tables', '', true);
@@ -99,8 +113,6 @@ BEGIN
     END IF;
     tables := coalesce(nullif(current_setting('pgshift.dropped_tables', true), '')::text[], '{}');
     objects := coalesce(nullif(current_setting('pgshift.dropped_objects', true), '')::text[], '{}');
-    query := current_query();
-    key := md5(query);
     PERFORM set_config('pgshift.dropped_tables', '', true);
     PERFORM set_config('pgshift.dropped_objects', '', true);
     FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
@@ -140,13 +152,21 @@ BEGIN
                     NULL;
                 ELSIF nt.relkind IN ('r', 'p') AND nt.relpersistence = 'p' THEN
                     SELECT * INTO settings FROM pgshift.capture_settings LIMIT 1;
-                    -- Only a table with a key (or REPLICA IDENTITY FULL) joins: in a publication that publishes updates and deletes, a
-                    -- table without a replica identity would make the application's UPDATE and DELETE fail.
-                    IF settings IS NOT NULL AND (nt.keyed OR nt.relreplident = 'f')
+                    -- A table joins with a replica identity: in a publication that publishes updates and deletes, a table without one
+                    -- would make the application's UPDATE and DELETE fail. A plain table created without a key (a key often follows in
+                    -- the next statement) gets REPLICA IDENTITY FULL, as 'pgshift check --fix-replica-identity' sets it: its updates and
+                    -- deletes then log the whole old row. A partitioned table without a key does not join.
+                    -- CREATE TABLE AS and SELECT INTO wrote their rows before this point: they do not join (the change is held).
+                    IF settings IS NOT NULL AND r.command_tag = 'CREATE TABLE' AND (nt.keyed OR nt.relreplident = 'f' OR nt.relkind = 'r')
                        AND EXISTS (SELECT 1 FROM unnest(settings.include) p WHERE nt.nspname || '.' || nt.relname LIKE p)
                        AND NOT EXISTS (SELECT 1 FROM unnest(settings.exclude) p WHERE nt.nspname || '.' || nt.relname LIKE p) THEN
                         BEGIN
+                            PERFORM set_config('pgshift.capturing', 'on', true);
+                            IF NOT nt.keyed AND nt.relreplident <> 'f' THEN
+                                EXECUTE format('ALTER TABLE %I.%I REPLICA IDENTITY FULL', nt.nspname, nt.relname);
+                            END IF;
                             EXECUTE format('ALTER PUBLICATION %I ADD TABLE %I.%I', settings.publication, nt.nspname, nt.relname);
+                            PERFORM set_config('pgshift.capturing', 'off', true);
                             joined := joined || format('%I.%I', nt.nspname, nt.relname);
                         EXCEPTION WHEN OTHERS THEN
                             RAISE WARNING 'pgshift could not add the new table %.% to its publication: %', nt.nspname, nt.relname, SQLERRM;
@@ -162,14 +182,6 @@ BEGIN
         PERFORM set_config('search_path', caller, true);
         RETURN;
     END IF;
-    -- The n-th DDL command of this query string in this transaction.
-    IF current_setting('pgshift.ddl_query', true) IS DISTINCT FROM key THEN
-        PERFORM set_config('pgshift.ddl_query', key, true);
-        n := 1;
-    ELSE
-        n := current_setting('pgshift.ddl_ordinal')::int + 1;
-    END IF;
-    PERFORM set_config('pgshift.ddl_ordinal', n::text, true);
     INSERT INTO pgshift.ddl (command, ordinal, tag, search_path, tables, objects, relations, published)
     VALUES (query, n, tg_tag, caller, to_json(tables)::text, to_json(objects)::text, rels::text, to_json(joined)::text);
     PERFORM set_config('search_path', caller, true);

@@ -71,8 +71,9 @@ public final class SourceSetup {
         boolean ddl = false;
         if (config.captureDdl()) {
             if (canInstallDdlCapture(connection)) {
-                if (!ddlCaptureInstalled(connection)) {
-                    installDdlCapture(connection);
+                boolean installed = ddlCaptureInstalled(connection);
+                installDdlCapture(connection); // idempotent: an installed capture of an earlier pgshift is brought up to date
+                if (!installed) {
                     LOG.info("Schema changes in source database '{}' are captured (event triggers pgshift_capture_ddl, pgshift_note_dropped) and"
                             + " carried to the target in order with the data", config.database());
                 }

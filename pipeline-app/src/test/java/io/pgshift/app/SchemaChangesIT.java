@@ -26,7 +26,7 @@ import io.pgshift.testkit.TestServers;
 /**
  * Schema changes on the source while it streams and a writer keeps inserting (issue 20): pgshift's DDL capture carries each to the
  * target at its place among the data changes, an enum value added BEFORE another and used at once, a column added with a default and
- * filled, a column type widened, an index built CONCURRENTLY and dropped, a constraint, NOT NULL and a default, a renamed and a dropped
+ * filled, a column type widened, an index built CONCURRENTLY and dropped CONCURRENTLY (so on the target too), a constraint, NOT NULL and a default, a renamed and a dropped
  * column, a domain and a column of it, a comment, a new table created and written to (in its creating transaction and after), a
  * table renamed, a partition added, an identity column GENERATED ALWAYS; tickets' changes are spread over three partitions by key, so
  * every change of it is a barrier across them. Then the target's schema equals the source's (catalog comparison), its rows equal the
@@ -102,7 +102,8 @@ class SchemaChangesIT {
                         "ALTER TABLE tickets ADD COLUMN seats seat_count",
                         "UPDATE tickets SET seats = 1 + id % 4 WHERE id % 3 = 0",
                         "COMMENT ON TABLE tickets IS 'support tickets'",
-                        "DROP INDEX tickets_title",
+                        "DROP INDEX CONCURRENTLY tickets_title",
+                        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS other_v ON other (v)",
                         "CREATE UNIQUE INDEX tickets_subject_id ON tickets (subject, id)",
                         "UPDATE tickets SET qty = qty + 1 WHERE id % 13 = 0",
                         // A new table joins: created and written to in one transaction, written to after.

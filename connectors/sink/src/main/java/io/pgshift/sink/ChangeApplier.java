@@ -219,8 +219,18 @@ public final class ChangeApplier implements AutoCloseable {
      * the target table lacks ({@link SchemaChangeHolds}). The driver rewinds the partition to {@code offset}, pauses it, and resumes it once
      * {@link #released} names the id.
      */
-    public record DdlWait(PartitionRef partition, long offset, long id, int expected) {
+    public record DdlWait(PartitionRef partition, long offset, long id, int expected, boolean global) {
     }
+
+    /**
+     * The partitions that have reached schema change {@code ?} (parameter 1), and, for a change of no table (every partition is its
+     * barrier, parameter 2 true), also those waiting at a held change of a table captured before it (parameter 3, its id): a change of
+     * no table (a type, a domain, a dropped index) may go before a held table's older changes, which touch only that table, so a hold
+     * does not stop every table.
+     */
+    private static final String ARRIVED = "SELECT count(*) FROM (SELECT topic, kafka_partition FROM pgshift.ddl_arrivals WHERE id = ?"
+            + " UNION SELECT a.topic, a.kafka_partition FROM pgshift.ddl_arrivals a JOIN pgshift.ddl_held h ON h.id = a.id"
+            + " WHERE ? AND h.resolution IS NULL AND cardinality(h.tables) > 0 AND h.id > 0 AND h.id < ?) p";
 
     /**
      * Applies the records in order, each partition's watermark with them. A schema change ({@link ChangeOp#DDL}) is applied in a
@@ -296,13 +306,16 @@ public final class ChangeApplier implements AutoCloseable {
         }
         try {
             Connection c = connection();
-            try (PreparedStatement ps = c.prepareStatement("SELECT x.id FROM unnest(?::bigint[], ?::int[]) AS x(id, expected)"
+            try (PreparedStatement ps = c.prepareStatement("SELECT x.id FROM unnest(?::bigint[], ?::int[], ?::boolean[]) AS x(id, expected, global)"
                     + " WHERE (x.id > 0 AND EXISTS (SELECT 1 FROM pgshift.ddl_applied a WHERE a.id = x.id))"
-                    + " OR (NOT EXISTS (SELECT 1 FROM pgshift.ddl_held h WHERE h.id = x.id AND h.resolution IS NULL)"
-                    + " AND (x.expected <= 1 OR (SELECT count(*) FROM pgshift.ddl_arrivals r WHERE r.id = x.id) >= x.expected))")) {
+                    + " OR (NOT EXISTS (SELECT 1 FROM pgshift.ddl_held h WHERE h.id = x.id AND h.resolution IS NULL AND cardinality(h.tables) > 0)"
+                    + " AND (x.expected <= 1 OR (SELECT count(*) FROM (SELECT topic, kafka_partition FROM pgshift.ddl_arrivals r WHERE r.id = x.id"
+                    + " UNION SELECT a.topic, a.kafka_partition FROM pgshift.ddl_arrivals a JOIN pgshift.ddl_held h ON h.id = a.id"
+                    + " WHERE x.global AND h.resolution IS NULL AND cardinality(h.tables) > 0 AND h.id > 0 AND h.id < x.id) p) >= x.expected))")) {
                 List<DdlWait> list = List.copyOf(waits);
                 ps.setArray(1, c.createArrayOf("bigint", list.stream().map(DdlWait::id).toArray()));
                 ps.setArray(2, c.createArrayOf("int4", list.stream().map(DdlWait::expected).toArray()));
+                ps.setArray(3, c.createArrayOf("bool", list.stream().map(DdlWait::global).toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         ids.add(rs.getLong(1));
@@ -345,10 +358,14 @@ public final class ChangeApplier implements AutoCloseable {
         int expected = d.containsKey(ChangeEvent.DDL_PARTITIONS) ? Integer.parseInt(d.get(ChangeEvent.DDL_PARTITIONS)) : 1;
         DdlStep step = withRetries("reading the state of schema change " + id, () -> decideDdl(connection(), r, id, expected));
         if (step == DdlStep.WAIT) {
-            return new DdlWait(r.partition(), r.offset(), id, expected);
+            return new DdlWait(r.partition(), r.offset(), id, expected, ddlTables(d).isEmpty());
         }
         try {
+            if (carried(d) && CONCURRENTLY.matcher(statementOf(d).get()).find()) {
+                buildConcurrently(id, d);
+            }
             applySegment(List.of(r));
+            builtConcurrently.remove(id);
             return null;
         }
         catch (DdlRefused refused) {
@@ -364,7 +381,100 @@ public final class ChangeApplier implements AutoCloseable {
                     + " the target yourself (as it fits there), then 'pgshift ddl apply {}'; or 'pgshift ddl skip {}'; or fix the cause and"
                     + " 'pgshift ddl retry {}'.", id, d.get(ChangeEvent.DDL_TAG), database, ddlTables(d).isEmpty() ? "the tables that reach it"
                     : "the tables it touches " + ddlTables(d), refused.getMessage(), id, id, id);
-            return new DdlWait(r.partition(), r.offset(), id, expected);
+            return new DdlWait(r.partition(), r.offset(), id, expected, ddlTables(d).isEmpty());
+        }
+    }
+
+    /** Schema changes run CONCURRENTLY outside a transaction by {@link #buildConcurrently}: their record only marks them applied. */
+    private final java.util.Set<Long> builtConcurrently = new java.util.HashSet<>();
+    private static final java.util.regex.Pattern CONCURRENT_INDEX_NAME = java.util.regex.Pattern.compile(
+            "^\\s*CREATE\\s+(?:UNIQUE\\s+)?INDEX\\s+CONCURRENTLY\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?((?:\"(?:[^\"]|\"\")+\"|[\\w$]+)(?:\\.(?:\"(?:[^\"]|\"\")+\"|[\\w$]+))?)\\s+ON\\b",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    /**
+     * A change the source ran CONCURRENTLY (CREATE or DROP INDEX, REINDEX) runs so on the target too, outside a transaction
+     * (PostgreSQL refuses CONCURRENTLY in one), before its record marks it applied: the target's other readers (the online validation)
+     * and writers are not blocked while a large index builds. A crash between the build and the mark runs it again: an index of that
+     * name that is valid is the build done; an invalid one (a build that failed or was cut short leaves one) is dropped and built again.
+     */
+    private void buildConcurrently(long id, Map<String, String> d) {
+        if (builtConcurrently.contains(id)) {
+            return;
+        }
+        String sql = DROP_WITHOUT_IF_EXISTS.matcher(statementOf(d).get()).replaceFirst("$1 IF EXISTS ");
+        withRetries("reading the state of schema change " + id, () -> {
+            Connection c = connection();
+            boolean done = exists(c, "SELECT 1 FROM pgshift.ddl_applied WHERE id = ?", id);
+            c.commit();
+            if (done) {
+                builtConcurrently.add(id);
+            }
+            return null;
+        });
+        if (builtConcurrently.contains(id)) {
+            return;
+        }
+        try {
+            Connection c = connection();
+            c.commit();
+            c.setAutoCommit(true);
+            try (Statement st = c.createStatement(); PreparedStatement path = c.prepareStatement("SELECT set_config('search_path', ?, false)")) {
+                String before;
+                try (ResultSet rs = st.executeQuery("SELECT current_setting('search_path')")) {
+                    rs.next();
+                    before = rs.getString(1);
+                }
+                path.setString(1, d.get(ChangeEvent.DDL_SEARCH_PATH));
+                path.execute();
+                try {
+                    runConcurrently(c, st, sql);
+                }
+                finally {
+                    path.setString(1, before);
+                    path.execute();
+                }
+            }
+            finally {
+                c.setAutoCommit(false);
+            }
+            builtConcurrently.add(id);
+            LOG.info("Applied schema change {} of the source to target database '{}' concurrently, as the source ran it: {}", id, database,
+                    abbreviate(sql));
+        }
+        catch (SQLException e) {
+            if (SqlErrors.isTransient(e)) {
+                closeConnection();
+                throw new ApplyException("Applying schema change " + id + " concurrently to target database '" + database + "' failed (SQLState "
+                        + e.getSQLState() + ": " + e.getMessage() + "); restarting pgshift runs it again.", e);
+            }
+            throw new DdlRefused(new SQLException("schema change " + id + " of the source (" + abbreviate(sql) + ") failed on the target: "
+                    + e.getMessage(), e.getSQLState(), e));
+        }
+    }
+
+    /** Runs a CONCURRENTLY statement in autocommit; a valid index already of its name is a build done, an invalid one is built again. */
+    private static void runConcurrently(Connection c, Statement st, String sql) throws SQLException {
+        try {
+            st.execute(sql);
+        }
+        catch (SQLException e) {
+            java.util.regex.Matcher m = CONCURRENT_INDEX_NAME.matcher(sql);
+            if (!"42P07".equals(e.getSQLState()) || !m.find()) {
+                throw e;
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(?)")) {
+                ps.setString(1, m.group(1));
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw e; // the name is another relation's
+                    }
+                    if (rs.getBoolean(1)) {
+                        return; // built before a crash, not yet marked applied
+                    }
+                }
+            }
+            st.execute("DROP INDEX CONCURRENTLY IF EXISTS " + m.group(1));
+            st.execute(sql);
         }
     }
 
@@ -379,14 +489,7 @@ public final class ChangeApplier implements AutoCloseable {
             if (exists(c, "SELECT 1 FROM pgshift.ddl_applied WHERE id = ?", id)) {
                 return DdlStep.PROCEED;
             }
-            if (expected > 1) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO pgshift.ddl_arrivals (id, topic, kafka_partition) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
-                    ps.setLong(1, id);
-                    ps.setString(2, r.partition().topic());
-                    ps.setInt(3, r.partition().partition());
-                    ps.executeUpdate();
-                }
-            }
+            arrive(c, id, r.partition()); // also where it will be held: a change of no table counts its partition as waiting
             java.util.Optional<List<String>> held = heldTables(c, id);
             if (held.isPresent() && !held.get().isEmpty()) {
                 if (!held.get().contains(r.event().table().quoted())) {
@@ -398,9 +501,11 @@ public final class ChangeApplier implements AutoCloseable {
             if (held.isPresent()) {
                 return DdlStep.PROCEED; // a change of no table that pgshift does not carry: it holds only the cutover
             }
-            if (expected > 1) {
-                try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pgshift.ddl_arrivals WHERE id = ?")) {
+            if (expected > 1 && carried(d)) { // one not carried is held at once, where each partition reaches it
+                try (PreparedStatement ps = c.prepareStatement(ARRIVED)) {
                     ps.setLong(1, id);
+                    ps.setBoolean(2, ddlTables(d).isEmpty());
+                    ps.setLong(3, id);
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
                         if (rs.getLong(1) < expected) {
@@ -439,6 +544,15 @@ public final class ChangeApplier implements AutoCloseable {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? java.util.Optional.of(List.of((String[]) rs.getArray(1).getArray())) : java.util.Optional.empty();
             }
+        }
+    }
+
+    private static void arrive(Connection c, long id, PartitionRef partition) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO pgshift.ddl_arrivals (id, topic, kafka_partition) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
+            ps.setLong(1, id);
+            ps.setString(2, partition.topic());
+            ps.setInt(3, partition.partition());
+            ps.executeUpdate();
         }
     }
 
@@ -494,6 +608,7 @@ public final class ChangeApplier implements AutoCloseable {
             String reason = table == null ? "the target database has no table " + e.table() + " (was it created or renamed on the source?)"
                     : "change records of " + e.table() + " carry column(s) " + missing + " that the target table lacks: a schema change of the"
                     + " source that pgshift did not capture (DDL capture is off, or was not installed)";
+            arrive(connection, id, r.partition());
             SchemaChangeHolds.hold(connection, id, SchemaChangeHolds.SCHEMA_DIFFERENCE, table == null ? "table " + e.table() + " is not in the target"
                     : "columns " + String.join(", ", missing) + " of " + e.table() + " are not in the target", null, List.of(e.table().quoted()), reason);
             connection.commit();
@@ -501,7 +616,7 @@ public final class ChangeApplier implements AutoCloseable {
                 LOG.warn("Changes of {} wait in target database '{}' (schema difference {}): {}. The other tables go on. Make the target table match"
                         + " the source, then run 'pgshift ddl apply {}'.", e.table(), database, id, reason, id);
             }
-            return new DdlWait(r.partition(), r.offset(), id, 1);
+            return new DdlWait(r.partition(), r.offset(), id, 1, false);
         }
         catch (SQLException ex) {
             rollbackQuietly();
@@ -650,7 +765,7 @@ public final class ChangeApplier implements AutoCloseable {
             "^(\\s*(?:CREATE\\s+(?:UNIQUE\\s+)?INDEX|DROP\\s+INDEX|REINDEX\\s+\\w+))\\s+CONCURRENTLY\\b",
             java.util.regex.Pattern.CASE_INSENSITIVE);
     private static final java.util.regex.Pattern DROP_WITHOUT_IF_EXISTS = java.util.regex.Pattern.compile(
-            "^(\\s*DROP\\s+(?:INDEX|TYPE|DOMAIN|TABLE|SEQUENCE))\\s+(?!IF\\s+EXISTS\\b)", java.util.regex.Pattern.CASE_INSENSITIVE);
+            "^(\\s*DROP\\s+(?:INDEX(?:\\s+CONCURRENTLY)?|TYPE|DOMAIN|TABLE|SEQUENCE))\\s+(?!IF\\s+EXISTS\\b)", java.util.regex.Pattern.CASE_INSENSITIVE);
     private final java.util.Set<Long> warnedDdl = new java.util.HashSet<>();
 
     /**
@@ -677,6 +792,10 @@ public final class ChangeApplier implements AutoCloseable {
             }
         }
         // A drop of something the target does not have (an index of a table left out of the migration) is a drop done: IF EXISTS.
+        if (builtConcurrently.contains(id)) {
+            LOG.debug("Schema change {} was run concurrently on target database '{}'; its record marks it applied", id, database);
+            return;
+        }
         String sql = DROP_WITHOUT_IF_EXISTS.matcher(CONCURRENTLY.matcher(statement.get()).replaceFirst("$1")).replaceFirst("$1 IF EXISTS ");
         List<TableId> touched = ddlTables(d).stream().map(io.pgshift.core.Identifiers::parseQualified).toList();
         try (PreparedStatement path = c.prepareStatement("SELECT set_config('search_path', ?, true)"); Statement st = c.createStatement()) {

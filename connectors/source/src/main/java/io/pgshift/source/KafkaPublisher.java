@@ -283,6 +283,11 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<RecordChange
             after.put(ChangeEvent.DDL_TABLES, String.join("\u001f", targets.stream().map(TableId::quoted).toList()));
             after.put(ChangeEvent.DDL_PARTITIONS, Integer.toString(partitionsOf.values().stream().mapToInt(Integer::intValue).sum()));
         }
+        else if (touched.isEmpty() && notCarried == null) {
+            // A change of no table (a type, a domain, a dropped index: the capture cannot name a dropped index's table) is a barrier
+            // across every partition: a DROP INDEX must not overtake the CREATE INDEX of a table whose partitions are behind.
+            after.put(ChangeEvent.DDL_PARTITIONS, Integer.toString(partitionsOf.values().stream().mapToInt(Integer::intValue).sum()));
+        }
         for (TableId table : targets) {
             String topic = topics.get(table);
             ChangeEvent here = new ChangeEvent(table, ChangeOp.DDL, Map.of(), after, ddl.position(), ddl.commitTimeMs());

@@ -50,9 +50,10 @@ public record ChangeEvent(TableId table, ChangeOp op, Map<String, String> key, M
     /** The selected tables the change touches, as quoted names joined by U+001F; empty for a change of no table (a type, a domain). */
     public static final String DDL_TABLES = "tables";
     /**
-     * How many Kafka partitions the change was published to when it touches tables (every partition of each of them): it is applied once
-     * all of them reached it, a barrier across the partitions of a key-partitioned table and across the tables. Absent: applied by the
-     * first partition that reaches it (a change of no table only adds or drops objects no earlier change depends on).
+     * How many Kafka partitions the change was published to (every partition of each table it touches, or of every table for a change
+     * of no table): it is applied once all of them reached it, a barrier across the partitions of a key-partitioned table and across the
+     * tables (for a change of no table, a partition waiting at a held change of its table counts as arrived). Absent (records of
+     * earlier pgshift versions): applied by the first partition that reaches it.
      */
     public static final String DDL_PARTITIONS = "partitions";
     /** Why the capture cannot carry the change (a table created that cannot join, a table renamed out of the selection); absent when it can. */

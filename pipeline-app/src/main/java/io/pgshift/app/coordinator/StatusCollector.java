@@ -33,7 +33,6 @@ final class StatusCollector implements AutoCloseable {
 
     private final MigrationConfig config;
     private final Map<String, Connection> sources = new HashMap<>();
-    private final Map<String, Connection> targets = new HashMap<>();
 
     StatusCollector(MigrationConfig config) {
         this.config = config;
@@ -58,7 +57,7 @@ final class StatusCollector implements AutoCloseable {
                 || lane.applier().finished().isCompletedExceptionally();
         boolean noLoad = lane.capture().loadPlan() == LoadPlan.RESUME || !pipeline.options().load();
         long now = System.currentTimeMillis();
-        List<io.pgshift.sink.SchemaChangeHolds.Held> held = held(lane.mapping().target());
+        List<io.pgshift.sink.SchemaChangeHolds.Held> held = held(pipeline, lane.mapping().target());
         Map<String, Long> heldBy = new HashMap<>();
         held.forEach(h -> h.tables().forEach(t -> heldBy.putIfAbsent(t, h.id())));
         List<MigrationStatus.Table> tables = new ArrayList<>();
@@ -109,19 +108,13 @@ final class StatusCollector implements AutoCloseable {
                 held.stream().map(MigrationStatus.SchemaChange::of).toList());
     }
 
-    /** The schema changes the target database holds (read on a kept connection; none when it cannot be read now, logged at debug). */
-    private List<io.pgshift.sink.SchemaChangeHolds.Held> held(String database) {
+    /** The schema changes the target database holds (none when it cannot be read now, logged at debug; the next round tries again). */
+    private static List<io.pgshift.sink.SchemaChangeHolds.Held> held(Pipeline pipeline, String database) {
         try {
-            Connection c = targets.get(database);
-            if (c == null || c.isClosed()) {
-                c = config.target().connect(database, "pgshift-status");
-                targets.put(database, c);
-            }
-            return io.pgshift.sink.SchemaChangeHolds.list(c, true);
+            return pipeline.heldSchemaChanges(database);
         }
-        catch (SQLException e) {
-            LOG.debug("Cannot read the held schema changes of target database '{}': {}", database, e.getMessage());
-            closeQuietly(targets.remove(database));
+        catch (IllegalStateException e) {
+            LOG.debug("{}", e.getMessage());
             return List.of();
         }
     }
@@ -168,7 +161,5 @@ final class StatusCollector implements AutoCloseable {
     public void close() {
         sources.values().forEach(StatusCollector::closeQuietly);
         sources.clear();
-        targets.values().forEach(StatusCollector::closeQuietly);
-        targets.clear();
     }
 }

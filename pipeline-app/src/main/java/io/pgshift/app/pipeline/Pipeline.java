@@ -543,17 +543,44 @@ public final class Pipeline implements AutoCloseable {
         return fences;
     }
 
+    /** One kept connection per target database for reading held schema changes (the status, the online validation and the cutover ask every second). */
+    private final Map<String, java.sql.Connection> holdReaders = new HashMap<>();
+
     /**
-     * The schema changes a target database holds (unresolved; see {@link io.pgshift.sink.SchemaChangeHolds}), read on a new connection.
+     * The schema changes a target database holds (unresolved; see {@link io.pgshift.sink.SchemaChangeHolds}), read on a kept connection.
      *
-     * @throws IllegalStateException when the target cannot be read
+     * @throws IllegalStateException when the target cannot be read (the connection is dropped, the next call opens another)
      */
     public List<io.pgshift.sink.SchemaChangeHolds.Held> heldSchemaChanges(String targetDatabase) {
-        try (java.sql.Connection c = config.target().connect(targetDatabase, "pgshift-cutover")) {
+        synchronized (holdReaders) { // not the pipeline's own lock, which stopping holds for seconds
+            return heldSchemaChangesLocked(targetDatabase);
+        }
+    }
+
+    private List<io.pgshift.sink.SchemaChangeHolds.Held> heldSchemaChangesLocked(String targetDatabase) {
+        java.sql.Connection c = holdReaders.get(targetDatabase);
+        try {
+            if (c == null || c.isClosed()) {
+                c = config.target().connect(targetDatabase, "pgshift-status");
+                holdReaders.put(targetDatabase, c);
+            }
             return io.pgshift.sink.SchemaChangeHolds.list(c, true);
         }
         catch (SQLException e) {
+            holdReaders.remove(targetDatabase);
+            closeQuietly(c);
             throw new IllegalStateException("Cannot read the held schema changes of target database '" + targetDatabase + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(java.sql.Connection c) {
+        try {
+            if (c != null) {
+                c.close();
+            }
+        }
+        catch (SQLException e) {
+            LOG.trace("close", e);
         }
     }
 
@@ -689,6 +716,10 @@ public final class Pipeline implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (holdReaders) {
+            holdReaders.values().forEach(Pipeline::closeQuietly);
+            holdReaders.clear();
+        }
         // The connectors on a Connect cluster keep streaming while the coordinator is down; 'pgshift migrate' takes them over again.
         stopHere();
         admin.close(Duration.ofSeconds(5));
